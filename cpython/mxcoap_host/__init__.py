@@ -1,0 +1,1 @@
+"""Host-side drivers (CPython, asyncio): UDP, HTTP, the proxy and its CLI."""

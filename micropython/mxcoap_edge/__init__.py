@@ -1,0 +1,1 @@
+"""Edge-side drivers (MicroPython): the gateway and a small Matrix client."""

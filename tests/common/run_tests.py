@@ -1,0 +1,14 @@
+"""The portable suite under MicroPython: `make test-mp` (MicroPython has no test discovery).
+
+The list is explicit, as in microdot's run_tests.py. Arguments name modules, classes or tests
+to run instead (`test_cbor`, `test_cbor.TestDecode`, `test_cbor.TestDecode.test_limits`).
+"""
+
+import unittest
+
+TEST_MODULES = [
+    "test_compat",
+]
+
+if __name__ == "__main__":
+    unittest.main(TEST_MODULES)
