@@ -1,0 +1,590 @@
+"""Record a realistic two-user Matrix session against a real Synapse as a HAR 1.2 file.
+
+    python tools/capture.py --out tests/vectors/synapse/scenario.har \\
+        --samples tests/vectors/synapse/samples
+
+alice behaves like Element Web in Chrome, bob like a matrix-nio bot (aiohttp): their request
+headers, JSON encoding (raw UTF-8 vs \\uXXXX escapes), path quoting and transaction ids follow
+those clients. Every exchange goes over a hand-written HTTP/1.1 client on plain sockets, so the
+request bytes recorded are exactly the bytes sent and the response headers exactly those received.
+Non-standard HAR fields start with "_" (HAR 1.2 section "Custom fields"); see docs/parts/capture.md.
+"""
+
+import argparse
+import base64
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+import uuid
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synapse_harness  # noqa: E402
+
+SOCKET_TIMEOUT = 90.0
+# The long poll must outlast the wait for bob's message by far, and return early when it comes.
+LONG_POLL_MS = 30000
+MAX_HEAD = 64 * 1024
+TEXT_TYPES = ("application/json", "text/")
+
+ELEMENT_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/131.0.0.0 Safari/537.36")
+NIO_UA = "Python/3.11 aiohttp/3.11.11"
+
+
+class CaptureError(Exception):
+    """The server answered something the scenario cannot continue from."""
+
+
+# -- HTTP/1.1 on a socket, recorded -----------------------------------------------------------
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; reconnects when the server has closed it."""
+
+    def __init__(self, host, port, conn_id):
+        self.host, self.port, self.conn_id = host, port, conn_id
+        self.sock = self.rfile = None
+
+    def close(self):
+        if self.sock is not None:
+            self.rfile.close()
+            self.sock.close()
+            self.sock = self.rfile = None
+
+    def roundtrip(self, head, body):
+        """Send head+body, read one response; returns (status line, headers, body, timings)."""
+        connect_ms = -1.0
+        if self.sock is None:
+            t0 = time.perf_counter()
+            self.sock = socket.create_connection((self.host, self.port), SOCKET_TIMEOUT)
+            self.rfile = self.sock.makefile("rb")
+            connect_ms = (time.perf_counter() - t0) * 1000
+        t_send = time.perf_counter()
+        self.sock.sendall(head + body)
+        t_sent = time.perf_counter()
+        status_line = self.rfile.readline(MAX_HEAD)
+        t_first = time.perf_counter()
+        if not status_line:
+            raise ConnectionError("server closed the connection")
+        headers, size = [], len(status_line)
+        while True:
+            line = self.rfile.readline(MAX_HEAD)
+            size += len(line)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers.append((name, value.strip()))
+        status = int(status_line.split()[1])
+        body, wire = self._read_body(headers, status)
+        t_end = time.perf_counter()
+        if _header(headers, "connection").lower() == "close":
+            self.close()
+        timings = {"blocked": -1, "dns": -1, "connect": round(connect_ms, 3),
+                   "send": round((t_sent - t_send) * 1000, 3),
+                   "wait": round((t_first - t_sent) * 1000, 3),
+                   "receive": round((t_end - t_first) * 1000, 3), "ssl": -1}
+        return status_line.decode("latin-1").rstrip("\r\n"), headers, size, body, wire, timings
+
+    def _read_body(self, headers, status):
+        """The body (de-chunked) and its size on the wire."""
+        if status in (204, 304) or 100 <= status < 200:
+            return b"", 0
+        length = _header(headers, "content-length")
+        if length:
+            data = self.rfile.read(int(length))
+            return data, len(data)
+        if "chunked" in _header(headers, "transfer-encoding").lower():
+            parts, wire = [], 0
+            while True:
+                line = self.rfile.readline(MAX_HEAD)
+                wire += len(line)
+                n = int(line.split(b";")[0], 16)
+                chunk = self.rfile.read(n + 2)
+                wire += len(chunk)
+                if n == 0:
+                    # Trailer section ends with an empty line; "0\r\n" was followed by it.
+                    break
+                parts.append(chunk[:-2])
+            return b"".join(parts), wire
+        data = self.rfile.read()
+        self.close()
+        return data, len(data)
+
+
+def _header(headers, name):
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return ""
+
+
+class Recorder:
+    """Sends requests on named connections and keeps a HAR entry for each exchange."""
+
+    def __init__(self, base_url):
+        parts = urlsplit(base_url)
+        self.base_url = base_url.rstrip("/")
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.host_header = parts.netloc
+        self._records = []
+        self._started = 0
+        self._lock = threading.Lock()
+        self._conns = {}
+
+    @property
+    def entries(self):
+        """The HAR entries in the order their requests started."""
+        with self._lock:
+            return [entry for _, entry in sorted(self._records, key=lambda r: r[0])]
+
+    def connection(self, conn_id):
+        if conn_id not in self._conns:
+            self._conns[conn_id] = Connection(self.host, self.port, conn_id)
+        return self._conns[conn_id]
+
+    def close(self):
+        for conn in self._conns.values():
+            conn.close()
+
+    def exchange(self, conn_id, label, user, method, target, headers, body=b"", binary=False):
+        """One recorded request/response; headers is the ordered list after Host."""
+        conn = self.connection(conn_id)
+        head_lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host_header}"]
+        head_lines += [f"{k}: {v}" for k, v in headers]
+        head = ("\r\n".join(head_lines) + "\r\n\r\n").encode("latin-1")
+        with self._lock:
+            seq, self._started = self._started, self._started + 1
+        started = datetime.now(UTC)
+        try:
+            result = conn.roundtrip(head, body)
+        except ConnectionError:
+            # A kept-alive connection the server had closed: one fresh attempt, as clients do.
+            conn.close()
+            started = datetime.now(UTC)
+            result = conn.roundtrip(head, body)
+        status_line, resp_headers, resp_head_size, resp_body, wire, timings = result
+        entry = _har_entry(self.base_url + target, method, [("Host", self.host_header)] + headers,
+                           len(head), body, binary, status_line, resp_headers, resp_head_size,
+                           resp_body, wire, timings)
+        entry["startedDateTime"] = started.isoformat(timespec="milliseconds").replace(
+            "+00:00", "Z")
+        entry["connection"] = conn_id
+        entry["serverIPAddress"] = self.host
+        entry["_name"] = label
+        entry["_user"] = user
+        with self._lock:
+            self._records.append((seq, entry))
+        return int(status_line.split()[1]), resp_headers, resp_body
+
+
+def _har_entry(url, method, req_headers, req_head_size, body, binary, status_line,
+               resp_headers, resp_head_size, resp_body, wire, timings):
+    query = urlsplit(url).query
+    request = {
+        "method": method, "url": url, "httpVersion": "HTTP/1.1", "cookies": [],
+        "headers": [{"name": k, "value": v} for k, v in req_headers],
+        "queryString": [{"name": unquote(k), "value": unquote(v)}
+                        for k, _, v in (p.partition("=") for p in query.split("&") if p)],
+        "headersSize": req_head_size, "bodySize": len(body),
+    }
+    if body or method in ("POST", "PUT"):
+        post = {"mimeType": _header(req_headers, "content-type"), "params": []}
+        if binary:
+            # HAR 1.2 postData has no "encoding"; "_encoding" marks base64 (custom field).
+            post["text"] = base64.b64encode(body).decode("ascii")
+            post["_encoding"] = "base64"
+        else:
+            post["text"] = body.decode("utf-8")
+        request["postData"] = post
+    version, _, rest = status_line.partition(" ")
+    code, _, reason = rest.partition(" ")
+    mime = _header(resp_headers, "content-type")
+    content = {"size": len(resp_body), "mimeType": mime}
+    try:
+        if not mime.startswith(TEXT_TYPES):
+            raise UnicodeError
+        content["text"] = resp_body.decode("utf-8")
+    except UnicodeError:
+        content["text"] = base64.b64encode(resp_body).decode("ascii")
+        content["encoding"] = "base64"
+    response = {
+        "status": int(code), "statusText": reason, "httpVersion": version, "cookies": [],
+        "headers": [{"name": k, "value": v} for k, v in resp_headers],
+        "content": content, "redirectURL": _header(resp_headers, "location"),
+        "headersSize": resp_head_size, "bodySize": wire,
+    }
+    total = sum(v for v in timings.values() if v > 0)
+    return {"time": round(total, 3), "request": request, "response": response, "cache": {},
+            "timings": timings}
+
+
+# -- client profiles ----------------------------------------------------------------------------
+
+class Client:
+    """A Matrix client of a given flavour ("element" or "nio") recording through a Recorder."""
+
+    def __init__(self, recorder, user, password, flavour):
+        self.rec, self.user, self.password, self.flavour = recorder, user, password, flavour
+        self.token = None
+        self.user_id = None
+        self._txn = 0
+
+    def q(self, segment):
+        """Quote one path segment as the client library does (encodeURIComponent vs quote)."""
+        return quote(segment, safe="!~*'()" if self.flavour == "element" else "")
+
+    def encode(self, obj):
+        if self.flavour == "element":
+            # JSON.stringify: compact, non-ASCII as raw UTF-8.
+            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+        # nio's Api.to_json: compact, json.dumps' default ensure_ascii escapes (\\ud83d\\ude00).
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+    def txn_id(self):
+        self._txn += 1
+        if self.flavour == "element":
+            return f"m{int(time.time() * 1000)}.{self._txn - 1}"
+        return str(uuid.uuid4())
+
+    def headers(self, body_type, length, auth):
+        token = [("Authorization", "Bearer " + self.token)] if auth and self.token else []
+        ctype = [("Content-Type", body_type)] if body_type else []
+        if self.flavour == "element":
+            clen = [("Content-Length", str(length))] if length is not None else []
+            return ([("Connection", "keep-alive")] + clen
+                    + [("sec-ch-ua-platform", '"Linux"')] + token
+                    + [("sec-ch-ua", '"Chromium";v="131", "Not_A Brand";v="24"'),
+                       ("sec-ch-ua-mobile", "?0"), ("User-Agent", ELEMENT_UA)] + ctype
+                    + [("Accept", "*/*"), ("Origin", "https://app.element.io"),
+                       ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Mode", "cors"),
+                       ("Sec-Fetch-Dest", "empty"), ("Referer", "https://app.element.io/"),
+                       ("Accept-Encoding", "gzip, deflate, br, zstd"),
+                       ("Accept-Language", "en-GB,en;q=0.9")])
+        clen = [("Content-Length", str(length))] if length is not None else []
+        return (token + ctype + [("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"),
+                                 ("User-Agent", NIO_UA)] + clen)
+
+    def call(self, label, method, path, query=None, body=None, raw=None, body_type=None,
+             auth=True, conn=None, expect=(200,)):
+        """One exchange; body is JSON to encode, raw exact bytes. Returns the decoded JSON."""
+        target = path + ("?" + urlencode(query, quote_via=quote) if query else "")
+        data, binary = b"", False
+        if body is not None:
+            data, body_type = self.encode(body), body_type or "application/json"
+        elif raw is not None:
+            data, binary = raw, not body_type.startswith(TEXT_TYPES)
+        length = len(data) if method in ("POST", "PUT") else None
+        status, headers, resp = self.rec.exchange(
+            conn or self.user, label, self.user, method, target,
+            self.headers(body_type if method in ("POST", "PUT") else None, length, auth),
+            data, binary)
+        if status not in expect:
+            raise CaptureError(f"{label}: {method} {target} -> {status} {resp[:300]!r}")
+        if _header(headers, "content-type").startswith("application/json"):
+            return json.loads(resp)
+        return resp
+
+
+# -- test data ----------------------------------------------------------------------------------
+
+def make_png(width=48, height=48):
+    """A small RGB PNG (a colour gradient) written by hand: signature, IHDR, IDAT, IEND."""
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 5 % 256, y * 5 % 256, 160))
+                                       for x in range(width)) for y in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows, 9))
+            + chunk(b"IEND", b""))
+
+
+LONG_TEXT = (
+    "Status report from the field station. The relay on the ridge came back after the storm, "
+    "but the link margin is thin: we see 100 to 300 bit/s on a good hour and long fades when "
+    "the clouds sit on the pass. Plans for tomorrow: (1) swap the antenna feed line, which "
+    "took water; (2) re-align the dish by a couple of degrees towards the valley; (3) run the "
+    "bandwidth test for an hour and log every datagram. If the numbers hold, we can move the "
+    "daily reports to the Matrix room instead of the satellite e-mail gateway, which costs us "
+    "about four kilobytes per message in headers alone. Please reply with anything you need "
+    "from the station before the supply run on Thursday.")
+
+
+# -- the scenario -------------------------------------------------------------------------------
+
+def run_scenario(base_url, alice_pw, bob_pw, server_name):
+    """Drive the conversation; returns the Recorder holding the entries in order."""
+    rec = Recorder(base_url)
+    alice = Client(rec, "alice", alice_pw, "element")
+    bob = Client(rec, "bob", bob_pw, "nio")
+    C = "/_matrix/client/v3"
+    try:
+        _scenario(rec, alice, bob, C, server_name)
+    finally:
+        rec.close()
+    return rec
+
+
+def _login(cl, display):
+    body = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": cl.user},
+            "password": cl.password, "initial_device_display_name": display}
+    out = cl.call(f"login-{cl.user}", "POST", "/_matrix/client/v3/login", body=body, auth=False)
+    cl.token, cl.user_id = out["access_token"], out["user_id"]
+    return out
+
+
+def _scenario(rec, alice, bob, C, server_name):
+    # Start-up as Element does it: versions, login flows, login, then account basics.
+    alice.call("versions", "GET", "/_matrix/client/versions", auth=False)
+    alice.call("login-flows", "GET", C + "/login", auth=False)
+    _login(alice, "app.element.io: Chrome on Linux")
+    alice.call("whoami-alice", "GET", C + "/account/whoami")
+    alice.call("capabilities", "GET", C + "/capabilities")
+    alice.call("pushrules", "GET", C + "/pushrules/")
+    alice.call("media-config", "GET", "/_matrix/client/v1/media/config")
+    filt = {"room": {"state": {"lazy_load_members": True},
+                     "timeline": {"unread_thread_notifications": True}}}
+    fid = alice.call("filter-create-alice", "POST",
+                     f"{C}/user/{alice.q(alice.user_id)}/filter", body=filt)["filter_id"]
+    alice.call("filter-get-alice", "GET", f"{C}/user/{alice.q(alice.user_id)}/filter/{fid}")
+    a_next = alice.call("sync-initial-filtered-alice", "GET", C + "/sync",
+                        query={"filter": fid, "timeout": "0"})["next_batch"]
+    alice.call("presence-online-alice", "PUT", f"{C}/presence/{alice.q(alice.user_id)}/status",
+               body={"presence": "online"})
+    alice.call("profile-get-alice", "GET", f"{C}/profile/{alice.q(alice.user_id)}")
+    alice.call("displayname-set-alice", "PUT",
+               f"{C}/profile/{alice.q(alice.user_id)}/displayname", body={"displayname": "Alice"})
+
+    # bob: a nio bot; initial sync without a filter.
+    _login(bob, "matrix-nio")
+    b_next = bob.call("sync-initial-bob", "GET", C + "/sync",
+                      query={"timeout": "0", "full_state": "false"})["next_batch"]
+    bob.call("displayname-set-bob", "PUT", f"{C}/profile/{bob.q(bob.user_id)}/displayname",
+             body={"displayname": "Bob (bot)"})
+    bob.call("displayname-get-bob", "GET", f"{C}/profile/{bob.q(bob.user_id)}/displayname")
+
+    # A private chat: create, invite, join.
+    dm = alice.call("createroom-private", "POST", C + "/createRoom",
+                    body={"preset": "trusted_private_chat", "visibility": "private",
+                          "is_direct": True, "initial_state": []})["room_id"]
+    alice.call("invite-bob", "POST", f"{C}/rooms/{alice.q(dm)}/invite",
+               body={"user_id": bob.user_id})
+    b_sync = bob.call("sync-invite-bob", "GET", C + "/sync",
+                      query={"since": b_next, "timeout": "0", "full_state": "false"})
+    b_next = b_sync["next_batch"]
+    if dm not in b_sync.get("rooms", {}).get("invite", {}):
+        raise CaptureError("bob's sync did not show the invite")
+    bob.call("join-private", "POST", f"{C}/join/{bob.q(dm)}", body={})
+
+    # A public room with an alias, published in the directory; bob finds it by alias.
+    alias_local = "field-station"
+    alias = f"#{alias_local}:{server_name}"
+    pub = alice.call("createroom-public", "POST", C + "/createRoom",
+                     body={"preset": "public_chat", "visibility": "public",
+                           "room_alias_name": alias_local, "name": "Field station",
+                           "topic": "Reports from the ridge relay"})["room_id"]
+    bob.call("alias-resolve", "GET", f"{C}/directory/room/{bob.q(alias)}")
+    bob.call("alias-resolve-missing", "GET",
+             f"{C}/directory/room/{bob.q('#nowhere:' + server_name)}", expect=(404,))
+    bob.call("publicrooms", "GET", C + "/publicRooms", query={"limit": "10"})
+    bob.call("join-public-by-alias", "POST", f"{C}/join/{bob.q(alias)}", body={})
+
+    sync_q = {"filter": fid, "timeout": "0", "since": a_next}
+    a_next = alice.call("sync-incremental-alice", "GET", C + "/sync", query=sync_q)["next_batch"]
+
+    # Messages in the private chat.
+    def send(cl, label, room, content, etype="m.room.message"):
+        return cl.call(label, "PUT", f"{C}/rooms/{cl.q(room)}/send/{etype}/{cl.txn_id()}",
+                       body=content)["event_id"]
+
+    hello = send(alice, "send-hello", dm, {"msgtype": "m.text", "body": "Hello world",
+                                           "m.mentions": {}})
+    typo = send(alice, "send-typo", dm, {"msgtype": "m.text", "body": "Hwllo agian",
+                                         "m.mentions": {}})
+    alice.call("redact", "PUT", f"{C}/rooms/{alice.q(dm)}/redact/{alice.q(typo)}/"
+               f"{alice.txn_id()}", body={"reason": "typo"})
+    # nio escapes non-ASCII, so the grinning face goes out as "\ud83d\ude00" in the raw body.
+    emoji = send(bob, "send-emoji", dm, {"msgtype": "m.text", "body": "Hi Alice \U0001F600"})
+    bob.call("typing-on-bob", "PUT", f"{C}/rooms/{bob.q(dm)}/typing/{bob.q(bob.user_id)}",
+             body={"typing": True, "timeout": 30000})
+    reply = send(bob, "send-reply", dm, {
+        "msgtype": "m.text", "body": "Link is up again, 180 bit/s right now.",
+        "m.relates_to": {"m.in_reply_to": {"event_id": hello}}})
+    bob.call("typing-off-bob", "PUT", f"{C}/rooms/{bob.q(dm)}/typing/{bob.q(bob.user_id)}",
+             body={"typing": False})
+    send(alice, "send-utf8", dm, {"msgtype": "m.text", "body": "Grüße aus Zürich, 東京 too 🎉",
+                                  "m.mentions": {}})
+    send(alice, "send-long", pub, {
+        "msgtype": "m.text", "body": LONG_TEXT, "format": "org.matrix.custom.html",
+        "formatted_body": "<p>" + LONG_TEXT.replace("(1)", "<br>(1)") + "</p>",
+        "m.mentions": {}})
+
+    # Incremental sync for both, then a receipt and read markers for bob's messages.
+    a_sync = alice.call("sync-messages-alice", "GET", C + "/sync",
+                        query={"filter": fid, "timeout": "0", "since": a_next})
+    a_next = a_sync["next_batch"]
+    alice.call("receipt", "POST", f"{C}/rooms/{alice.q(dm)}/receipt/m.read/{alice.q(reply)}",
+               body={"thread_id": "main"})
+    alice.call("read-markers", "POST", f"{C}/rooms/{alice.q(dm)}/read_markers",
+               body={"m.fully_read": reply, "m.read": reply})
+    alice.call("typing-on-alice", "PUT",
+               f"{C}/rooms/{alice.q(dm)}/typing/{alice.q(alice.user_id)}",
+               body={"typing": True, "timeout": 30000})
+    b_next = bob.call("sync-messages-bob", "GET", C + "/sync",
+                      query={"since": b_next, "timeout": "0", "full_state": "false"}
+                      )["next_batch"]
+
+    # Long poll: bob waits on /sync in a thread (own connection); alice's send wakes it up.
+    result = {}
+
+    def long_poll():
+        try:
+            result["sync"] = bob.call("sync-longpoll-bob", "GET", C + "/sync", conn="bob-poll",
+                                      query={"since": b_next, "timeout": str(LONG_POLL_MS),
+                                             "full_state": "false"})
+        except Exception as exc:  # reported by the main thread
+            result["error"] = exc
+    poller = threading.Thread(target=long_poll, daemon=True)
+    poller.start()
+    time.sleep(1.0)
+    wake = send(alice, "send-wakeup", dm, {"msgtype": "m.text", "body": "Are you there?",
+                                           "m.mentions": {}})
+    poller.join(LONG_POLL_MS / 1000 + 30)
+    alice.call("typing-off-alice", "PUT",
+               f"{C}/rooms/{alice.q(dm)}/typing/{alice.q(alice.user_id)}",
+               body={"typing": False})
+    if "error" in result or "sync" not in result:
+        raise CaptureError(f"long poll failed: {result.get('error')}")
+    b_next = result["sync"]["next_batch"]
+    bob.call("receipt-bob", "POST", f"{C}/rooms/{bob.q(dm)}/receipt/m.read/{bob.q(wake)}",
+             body={})
+
+    # History and state.
+    page = alice.call("messages-back", "GET", f"{C}/rooms/{alice.q(dm)}/messages",
+                      query={"dir": "b", "limit": "5", "filter": '{"lazy_load_members":true}'})
+    alice.call("messages-back-2", "GET", f"{C}/rooms/{alice.q(dm)}/messages",
+               query={"dir": "b", "limit": "5", "from": page["end"],
+                      "filter": '{"lazy_load_members":true}'})
+    alice.call("room-state", "GET", f"{C}/rooms/{alice.q(pub)}/state")
+    alice.call("room-name", "GET", f"{C}/rooms/{alice.q(pub)}/state/m.room.name/")
+    alice.call("joined-members", "GET", f"{C}/rooms/{alice.q(dm)}/joined_members")
+    bob.call("event-get", "GET", f"{C}/rooms/{bob.q(dm)}/event/{bob.q(emoji)}")
+
+    # Media: upload a PNG, post it, bob downloads it and a thumbnail (authenticated media).
+    png = make_png()
+    mxc = alice.call("media-upload", "POST", "/_matrix/media/v3/upload",
+                     query={"filename": "ridge.png"}, raw=png,
+                     body_type="image/png")["content_uri"]
+    send(alice, "send-image", dm, {"msgtype": "m.image", "body": "ridge.png", "url": mxc,
+                                   "info": {"mimetype": "image/png", "size": len(png),
+                                            "w": 48, "h": 48}, "m.mentions": {}})
+    origin, media_id = mxc[len("mxc://"):].split("/", 1)
+    bob.call("media-download", "GET", f"/_matrix/client/v1/media/download/{origin}/{media_id}")
+    bob.call("media-thumbnail", "GET", f"/_matrix/client/v1/media/thumbnail/{origin}/{media_id}",
+             query={"width": "32", "height": "32", "method": "crop"})
+
+    # bob leaves the public room; both log out; alice's old token is refused afterwards.
+    bob.call("leave-public", "POST", f"{C}/rooms/{bob.q(pub)}/leave", body={})
+    bob.call("sync-final-bob", "GET", C + "/sync",
+             query={"since": b_next, "timeout": "0", "full_state": "false"})
+    bob.call("logout-bob", "POST", C + "/logout", body={})
+    alice.call("logout-alice", "POST", C + "/logout", body={})
+    alice.call("whoami-after-logout", "GET", C + "/account/whoami", expect=(401,))
+
+
+# -- output -------------------------------------------------------------------------------------
+
+def build_har(entries, comment=""):
+    return {"log": {
+        "version": "1.2",
+        "creator": {"name": "mxcoap tools/capture.py", "version": "1.0"},
+        "pages": [],
+        "entries": entries,
+        "comment": comment,
+    }}
+
+
+def write_samples(har, directory):
+    """One file per JSON body, bytes as on the wire: NN-req-<name>.json, NN-resp-<name>.json."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.json"):
+        old.unlink()
+    entries = har["log"]["entries"]
+    width = max(2, len(str(len(entries))))
+    index, count = [], 0
+    for n, entry in enumerate(entries, 1):
+        prefix = f"{n:0{width}d}"
+        req, resp = entry["request"], entry["response"]
+        item = {"n": n, "name": entry["_name"], "user": entry["_user"], "method": req["method"],
+                "path": urlsplit(req["url"]).path, "status": resp["status"]}
+        post = req.get("postData")
+        if post and post["mimeType"].startswith("application/json") and post["text"]:
+            fname = f"{prefix}-req-{entry['_name']}.json"
+            (directory / fname).write_bytes(post["text"].encode("utf-8"))
+            item["request"], count = fname, count + 1
+        content = resp["content"]
+        if content["mimeType"].startswith("application/json") and "encoding" not in content:
+            fname = f"{prefix}-resp-{entry['_name']}.json"
+            (directory / fname).write_bytes(content["text"].encode("utf-8"))
+            item["response"], count = fname, count + 1
+        index.append(item)
+    (directory / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+    return count
+
+
+def server_version(base_url):
+    try:
+        with synapse_harness.urllib.request.urlopen(
+                base_url + "/_synapse/admin/v1/server_version", timeout=5) as resp:
+            return json.loads(resp.read()).get("server_version", "?")
+    except (OSError, ValueError):
+        return "unknown"
+
+
+def capture(base_url, server_name, alice_pw, bob_pw):
+    rec = run_scenario(base_url, alice_pw, bob_pw, server_name)
+    comment = (f"Synapse {server_version(base_url)}, server_name {server_name}; alice as Element "
+               "Web (Chrome), bob as matrix-nio; recorded over plain HTTP/1.1 by "
+               "tools/capture.py. postData '_encoding': 'base64' marks a binary body.")
+    return build_har(rec.entries, comment)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="HAR file to write")
+    parser.add_argument("--samples", help="directory for the extracted JSON bodies")
+    parser.add_argument("--homeserver", metavar="URL",
+                        help="use this running server (alice and bob must exist, see "
+                             "--password-*) instead of starting one")
+    parser.add_argument("--server-name", default="localhost")
+    parser.add_argument("--password-alice", default="alice-password")
+    parser.add_argument("--password-bob", default="bob-password")
+    args = parser.parse_args(argv)
+    if args.homeserver:
+        har = capture(args.homeserver.rstrip("/"), args.server_name, args.password_alice,
+                      args.password_bob)
+    else:
+        with synapse_harness.Synapse(server_name=args.server_name) as hs:
+            hs.register_user("alice", args.password_alice)
+            hs.register_user("bob", args.password_bob)
+            har = capture(hs.url, hs.server_name, args.password_alice, args.password_bob)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(har, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{out}: {len(har['log']['entries'])} exchanges, {out.stat().st_size} bytes")
+    if args.samples:
+        n = write_samples(har, args.samples)
+        print(f"{args.samples}: {n} JSON bodies")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
