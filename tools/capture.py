@@ -229,8 +229,10 @@ def _har_entry(url, method, req_headers, req_head_size, body, binary, status_lin
 class Client:
     """A Matrix client of a given flavour ("element" or "nio") recording through a Recorder."""
 
-    def __init__(self, recorder, user, password, flavour):
-        self.rec, self.user, self.password, self.flavour = recorder, user, password, flavour
+    def __init__(self, recorder, role, login, password, flavour):
+        # role ("alice"/"bob") names the entries and connections; login is the account name.
+        self.rec, self.role, self.login, self.password = recorder, role, login, password
+        self.flavour = flavour
         self.token = None
         self.user_id = None
         self._txn = 0
@@ -281,7 +283,7 @@ class Client:
             data, binary = raw, not body_type.startswith(TEXT_TYPES)
         length = len(data) if method in ("POST", "PUT") else None
         status, headers, resp = self.rec.exchange(
-            conn or self.user, label, self.user, method, target,
+            conn or self.role, label, self.role, method, target,
             self.headers(body_type if method in ("POST", "PUT") else None, length, auth),
             data, binary)
         if status not in expect:
@@ -319,28 +321,29 @@ LONG_TEXT = (
 
 # -- the scenario -------------------------------------------------------------------------------
 
-def run_scenario(base_url, alice_pw, bob_pw, server_name):
-    """Drive the conversation; returns the Recorder holding the entries in order."""
+def run_scenario(base_url, alice, bob, server_name, alias="field-station"):
+    """Drive the conversation; alice and bob are (login, password) pairs. Returns the Recorder
+    holding the entries in order."""
     rec = Recorder(base_url)
-    alice = Client(rec, "alice", alice_pw, "element")
-    bob = Client(rec, "bob", bob_pw, "nio")
+    alice = Client(rec, "alice", alice[0], alice[1], "element")
+    bob = Client(rec, "bob", bob[0], bob[1], "nio")
     C = "/_matrix/client/v3"
     try:
-        _scenario(rec, alice, bob, C, server_name)
+        _scenario(rec, alice, bob, C, server_name, alias)
     finally:
         rec.close()
     return rec
 
 
 def _login(cl, display):
-    body = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": cl.user},
+    body = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": cl.login},
             "password": cl.password, "initial_device_display_name": display}
-    out = cl.call(f"login-{cl.user}", "POST", "/_matrix/client/v3/login", body=body, auth=False)
+    out = cl.call(f"login-{cl.role}", "POST", "/_matrix/client/v3/login", body=body, auth=False)
     cl.token, cl.user_id = out["access_token"], out["user_id"]
     return out
 
 
-def _scenario(rec, alice, bob, C, server_name):
+def _scenario(rec, alice, bob, C, server_name, alias_local):
     # Start-up as Element does it: versions, login flows, login, then account basics.
     alice.call("versions", "GET", "/_matrix/client/versions", auth=False)
     alice.call("login-flows", "GET", C + "/login", auth=False)
@@ -384,7 +387,6 @@ def _scenario(rec, alice, bob, C, server_name):
     bob.call("join-private", "POST", f"{C}/join/{bob.q(dm)}", body={})
 
     # A public room with an alias, published in the directory; bob finds it by alias.
-    alias_local = "field-station"
     alias = f"#{alias_local}:{server_name}"
     pub = alice.call("createroom-public", "POST", C + "/createRoom",
                      body={"preset": "public_chat", "visibility": "public",
@@ -549,8 +551,9 @@ def server_version(base_url):
         return "unknown"
 
 
-def capture(base_url, server_name, alice_pw, bob_pw):
-    rec = run_scenario(base_url, alice_pw, bob_pw, server_name)
+def capture(base_url, server_name, alice, bob, alias="field-station"):
+    """Run the scenario and return the HAR (a dict)."""
+    rec = run_scenario(base_url, alice, bob, server_name, alias)
     comment = (f"Synapse {server_version(base_url)}, server_name {server_name}; alice as Element "
                "Web (Chrome), bob as matrix-nio; recorded over plain HTTP/1.1 by "
                "tools/capture.py. postData '_encoding': 'base64' marks a binary body.")
@@ -562,20 +565,25 @@ def main(argv=None):
     parser.add_argument("--out", required=True, help="HAR file to write")
     parser.add_argument("--samples", help="directory for the extracted JSON bodies")
     parser.add_argument("--homeserver", metavar="URL",
-                        help="use this running server (alice and bob must exist, see "
-                             "--password-*) instead of starting one")
+                        help="use this running server (the --alice and --bob accounts must "
+                             "exist) instead of starting one")
     parser.add_argument("--server-name", default="localhost")
-    parser.add_argument("--password-alice", default="alice-password")
-    parser.add_argument("--password-bob", default="bob-password")
+    parser.add_argument("--alice", default="alice:alice-password", metavar="LOGIN:PASSWORD",
+                        help="account playing alice (Element Web)")
+    parser.add_argument("--bob", default="bob:bob-password", metavar="LOGIN:PASSWORD",
+                        help="account playing bob (matrix-nio)")
+    parser.add_argument("--alias", default="field-station",
+                        help="local part of the public room's alias (must be free)")
     args = parser.parse_args(argv)
+    alice = tuple(args.alice.split(":", 1))
+    bob = tuple(args.bob.split(":", 1))
     if args.homeserver:
-        har = capture(args.homeserver.rstrip("/"), args.server_name, args.password_alice,
-                      args.password_bob)
+        har = capture(args.homeserver.rstrip("/"), args.server_name, alice, bob, args.alias)
     else:
         with synapse_harness.Synapse(server_name=args.server_name) as hs:
-            hs.register_user("alice", args.password_alice)
-            hs.register_user("bob", args.password_bob)
-            har = capture(hs.url, hs.server_name, args.password_alice, args.password_bob)
+            hs.register_user(*alice)
+            hs.register_user(*bob)
+            har = capture(hs.url, hs.server_name, alice, bob, args.alias)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(har, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

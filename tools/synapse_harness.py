@@ -327,6 +327,15 @@ class Synapse:
             raise SynapseError(f"login {name}: {status} {body}")
         return body["access_token"]
 
+    def create_user(self, prefix="user"):
+        """Register a user with a fresh name (tests share one server); returns a dict with
+        name, password, user_id, access_token and device_id."""
+        name = f"{prefix}-{os.urandom(4).hex()}"
+        password = os.urandom(8).hex()
+        answer = self.register_user(name, password)
+        return {"name": name, "password": password, "user_id": answer["user_id"],
+                "access_token": answer["access_token"], "device_id": answer["device_id"]}
+
     def user_id(self, name):
         return f"@{name}:{self.server_name}"
 
@@ -355,6 +364,10 @@ def _run(args):
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -364,7 +377,7 @@ def main(argv=None):
     run.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     # SIGTERM (from a shell or a supervisor) stops Synapse the same way Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return _run(args)
     except SynapseError as err:
