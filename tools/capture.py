@@ -296,9 +296,14 @@ class Client:
 # -- test data ----------------------------------------------------------------------------------
 
 def make_png(width=48, height=48):
-    """A small RGB PNG (a colour gradient) written by hand: signature, IHDR, IDAT, IEND."""
-    rows = b"".join(b"\x00" + b"".join(bytes((x * 5 % 256, y * 5 % 256, 160))
-                                       for x in range(width)) for y in range(height))
+    """A small RGB PNG (a colour gradient) written by hand: signature, IHDR, IDAT, IEND.
+
+    Rows use PNG filter type 1 (Sub, PNG spec section 9.2): each byte is stored as its
+    difference from the pixel to its left, so a gradient deflates to a few hundred bytes."""
+    def row(y):
+        first = bytes((0, y * 5 % 256, 160))
+        return b"\x01" + first + bytes((5, 0, 0)) * (width - 1)
+    rows = b"".join(row(y) for y in range(height))
 
     def chunk(kind, data):
         return (struct.pack(">I", len(data)) + kind + data
@@ -377,6 +382,10 @@ def _scenario(rec, alice, bob, C, server_name, alias_local):
     dm = alice.call("createroom-private", "POST", C + "/createRoom",
                     body={"preset": "trusted_private_chat", "visibility": "private",
                           "is_direct": True, "initial_state": []})["room_id"]
+    # Element records the DM in m.direct account data right after creating it.
+    alice.call("account-data-direct", "PUT",
+               f"{C}/user/{alice.q(alice.user_id)}/account_data/m.direct",
+               body={bob.user_id: [dm]})
     alice.call("invite-bob", "POST", f"{C}/rooms/{alice.q(dm)}/invite",
                body={"user_id": bob.user_id})
     b_sync = bob.call("sync-invite-bob", "GET", C + "/sync",

@@ -191,6 +191,10 @@ class Synapse:
         self._log_file = open(self.log_path, "ab")
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
+        # Synapse appends the git branch and commit of the checkout around its package to its
+        # version (Server header); stop git from finding ours, so it says "Synapse/1.163.2".
+        env["GIT_CEILING_DIRECTORIES"] = str(self.venv.resolve().parent)
+        env.pop("GIT_DIR", None)
         # -u: the log reaches the file as it is written, for the tail on failure.
         self.process = subprocess.Popen(
             [str(self.venv / "bin" / "python"), "-u", "-m", "synapse.app.homeserver",

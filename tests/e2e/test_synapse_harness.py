@@ -18,7 +18,7 @@ HARNESS = REPO / "tools" / "synapse_harness.py"
 C = "/_matrix/client/v3"
 
 # The scenario in tools/capture.py: every exchange answers 200 except these two on purpose.
-CAPTURE_EXCHANGES = 60
+CAPTURE_EXCHANGES = 61
 CAPTURE_ERRORS = {"alias-resolve-missing": 404, "whoami-after-logout": 401}
 
 
