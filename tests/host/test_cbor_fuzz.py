@@ -1,0 +1,216 @@
+"""Decoder fuzzing: whatever the bytes, loads() returns a value or raises CBORDecodeError.
+
+Never IndexError, RecursionError, MemoryError, UnicodeError, struct.error, TypeError...; and a
+length the input merely claims is never allocated. The same corpus also runs under MicroPython.
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import cbor2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mxcoap.cbor import MAX_DEPTH, CBORDecodeError, dumps, loads
+
+ROOT = Path(__file__).resolve().parents[2]
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def decode_or_decode_error(data):
+    """Run loads(data); any exception but CBORDecodeError fails the test."""
+    try:
+        loads(data)
+    except CBORDecodeError:
+        pass
+    except Exception as e:  # noqa: BLE001 - the point is to catch everything else
+        raise AssertionError("loads(" + data.hex() + ") raised " + repr(e)) from e
+
+
+# Interesting heads: every initial byte, with arguments at the edges of each width.
+HEADS = st.builds(
+    lambda ib, arg: bytes([ib]) + arg,
+    st.integers(0, 255),
+    st.sampled_from(
+        [
+            b"",
+            b"\x00",
+            b"\xff",
+            b"\x00\x00",
+            b"\xff\xff",
+            b"\x7f\xff\xff\xff",
+            b"\x80\x00\x00\x00\x00\x00\x00\x00",
+            b"\xff" * 8,
+            b"\x00\x00\x00\x01",
+        ]
+    ),
+)
+PLAIN = st.recursive(
+    st.one_of(
+        st.integers(),
+        st.floats(),
+        st.text(max_size=8),
+        st.binary(max_size=8),
+        st.booleans(),
+        st.none(),
+    ),
+    lambda c: st.one_of(
+        st.lists(c, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), c, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@SETTINGS
+@given(st.binary(max_size=300))
+def test_random_bytes(data):
+    decode_or_decode_error(data)
+
+
+@SETTINGS
+@given(st.lists(HEADS, max_size=40))
+def test_random_heads(parts):
+    decode_or_decode_error(b"".join(parts))
+
+
+def _mutate(data, rnd):
+    data = bytearray(data)
+    for _ in range(rnd.randint(1, 4)):
+        op = rnd.randrange(6)
+        i = rnd.randrange(len(data) + 1)
+        if op == 0 and data:
+            data[i % len(data)] = rnd.randrange(256)
+        elif op == 1 and data:
+            data[i % len(data)] ^= 1 << rnd.randrange(8)
+        elif op == 2:
+            data[i:i] = bytes([rnd.randrange(256)])
+        elif op == 3 and data:
+            del data[i % len(data)]
+        elif op == 4:
+            data = data[:i]
+        else:
+            j = rnd.randrange(len(data) + 1)
+            data[i:i] = data[min(i, j) : max(i, j)]  # duplicate a span: repeats heads/keys
+    return bytes(data)
+
+
+@SETTINGS
+@given(PLAIN, st.randoms(use_true_random=False), st.booleans())
+def test_mutated_valid_encodings(value, rnd, ours):
+    data = dumps(value) if ours else cbor2.dumps(value)
+    for _ in range(8):
+        decode_or_decode_error(_mutate(data, rnd))
+
+
+def test_claimed_length_2_63_rejected_without_allocating():
+    # Byte string, text, array, map with a 2**63 length and a few bytes of "content".
+    for ib in (0x5B, 0x7B, 0x9B, 0xBB):
+        data = bytes([ib]) + (2**63).to_bytes(8, "big") + b"\x00" * 16
+        tracemalloc.start()
+        try:
+            try:
+                loads(data)
+            except CBORDecodeError as e:
+                assert "truncated" in str(e)
+            else:
+                raise AssertionError("accepted " + data.hex())
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 64 * 1024, (hex(ib), peak)
+    # The same claim inside indefinite strings and nested containers.
+    for data in (b"\x5f\x5b" + b"\x80" + b"\x00" * 7, b"\x81\x81\x9b" + b"\xff" * 8 + b"\x00"):
+        decode_or_decode_error(data)
+
+
+def test_deep_nesting_is_a_decode_error():
+    for opener in (b"\x81", b"\x9f", b"\xa1\x00", b"\xbf\x00", b"\xc6", b"\xd9\xff\xff"):
+        data = opener * 200000
+        try:
+            loads(data)
+        except CBORDecodeError as e:
+            assert "max_depth" in str(e)
+        else:
+            raise AssertionError("deep nesting accepted")
+    assert loads(b"\x81" * MAX_DEPTH + b"\x00") is not None
+
+
+def test_item_amplification_is_bounded():
+    # One byte per empty array: without max_items this would build a million lists.
+    data = b"\x9a\x00\x0f\x42\x40" + b"\x80" * 1000000
+    tracemalloc.start()
+    try:
+        try:
+            loads(data)
+        except CBORDecodeError as e:
+            assert "max_items" in str(e)
+        else:
+            raise AssertionError("a million items accepted")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024, peak
+
+
+def _corpus(n, seed):
+    rnd = random.Random(seed)
+    samples = [dumps(v) for v in ([1, [2, {"a": b"x"}]], {"k": -1.5, 7: "ü"}, 2**70, "streaming")]
+    samples += [
+        bytes.fromhex(x)
+        for x in (
+            "7f657374726561646d696e67ff",
+            "bf6346756ef563416d7421ff",
+            "9f018202039f0405ffff",
+            "c249010000000000000000",
+        )
+    ]
+    out = []
+    for i in range(n):
+        if i % 3 == 0:
+            out.append(rnd.randbytes(rnd.randrange(40)))
+        else:
+            out.append(_mutate(rnd.choice(samples), rnd))
+    return out
+
+
+def test_same_corpus_under_micropython(tmp_path):
+    # MicroPython has a smaller C stack and other error types: run a seeded corpus there too.
+    corpus = _corpus(3000, 7)
+    (tmp_path / "corpus.json").write_text(json.dumps([c.hex() for c in corpus]))
+    script = tmp_path / "fuzz_mp.py"
+    script.write_text(
+        "import json\n"
+        "from mxcoap.cbor import loads, CBORDecodeError\n"
+        "bad = 0\n"
+        "for h in json.load(open('" + str(tmp_path / "corpus.json") + "')):\n"
+        "    try:\n"
+        "        loads(bytes.fromhex(h))\n"
+        "    except CBORDecodeError:\n"
+        "        pass\n"
+        "    except Exception as e:\n"
+        "        bad += 1\n"
+        "        print('escaped', h, repr(e))\n"
+        "try:\n"
+        "    loads(b'\\x81' * 100000)\n"
+        "except CBORDecodeError:\n"
+        "    pass\n"
+        "print('done', bad)\n"
+    )
+    env = dict(os.environ, MICROPYPATH=str(ROOT / "common"))
+    proc = subprocess.run(
+        [str(MICROPYTHON), "-X", "heapsize=2M", str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.stdout.strip().endswith("done 0"), proc.stdout[-2000:]
+    for data in corpus:
+        decode_or_decode_error(data)
