@@ -5,7 +5,7 @@ class DeflateError(Exception):
     """Base class; `reason` says what was wrong with the stream (or the output bound)."""
 
     def __init__(self, reason):
-        Exception.__init__(self, reason)
+        super().__init__(reason)
         self.reason = reason
 
 
@@ -22,5 +22,5 @@ class OutputLimitError(DeflateError):
     """The output would exceed max_size (a decompression bomb); `limit` holds the bound."""
 
     def __init__(self, reason, limit):
-        DeflateError.__init__(self, reason)
+        super().__init__(reason)
         self.limit = limit
