@@ -13,6 +13,7 @@ Non-standard HAR fields start with "_" (HAR 1.2 section "Custom fields"); see do
 import argparse
 import base64
 import json
+import os
 import socket
 import struct
 import sys
@@ -234,7 +235,8 @@ class Client:
         self.rec, self.role, self.login, self.password = recorder, role, login, password
         self.flavour = flavour
         self.token = None
-        self.user_id = None
+        self.user_id = self.device_id = None
+        self.keys = None
         self._txn = 0
 
     def q(self, segment):
@@ -313,6 +315,68 @@ def make_png(width=48, height=48):
             + chunk(b"IEND", b""))
 
 
+def _b64(data):
+    """Unpadded standard base64, as Matrix writes keys, signatures and ciphertexts."""
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _canonical(obj):
+    """Matrix canonical JSON: sorted keys, no spaces, UTF-8 (signing input)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class DeviceKeys:
+    """Real Ed25519/Curve25519 identity and one-time keys of a device, signed as the spec says
+    (client-server API, "Signing JSON"). The Olm and Megolm ciphertexts sent with them are random
+    bytes of realistic sizes: the server cannot tell them from real ones."""
+
+    ONE_TIME_KEYS = 5
+
+    def __init__(self, user_id, device_id):
+        from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+        raw = (Encoding.Raw, PublicFormat.Raw)
+        self.user_id, self.device_id = user_id, device_id
+        self._sign_key = ed25519.Ed25519PrivateKey.generate()
+        self.ed_public = _b64(self._sign_key.public_key().public_bytes(*raw))
+        self.curve_public = _b64(x25519.X25519PrivateKey.generate().public_key()
+                                 .public_bytes(*raw))
+        self._otks = [_b64(x25519.X25519PrivateKey.generate().public_key().public_bytes(*raw))
+                      for _ in range(self.ONE_TIME_KEYS + 1)]
+        self.session_id = _b64(os.urandom(32))
+
+    def sign(self, obj):
+        unsigned = {k: v for k, v in obj.items() if k not in ("signatures", "unsigned")}
+        sig = _b64(self._sign_key.sign(_canonical(unsigned)))
+        obj["signatures"] = {self.user_id: {"ed25519:" + self.device_id: sig}}
+        return obj
+
+    def upload_body(self):
+        device = self.sign({
+            "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
+            "device_id": self.device_id, "user_id": self.user_id,
+            "keys": {"curve25519:" + self.device_id: self.curve_public,
+                     "ed25519:" + self.device_id: self.ed_public}})
+        # Key ids as libolm makes them: base64 of a 32-bit big-endian counter ("AAAAAQ" is 1).
+        ids = [_b64(n.to_bytes(4, "big")) for n in range(1, len(self._otks) + 1)]
+        otks = {"signed_curve25519:" + i: self.sign({"key": k})
+                for i, k in zip(ids[:-1], self._otks[:-1], strict=True)}
+        fallback = {"signed_curve25519:" + ids[-1]: self.sign({"key": self._otks[-1],
+                                                               "fallback": True})}
+        return {"device_keys": device, "one_time_keys": otks, "fallback_keys": fallback}
+
+    def olm_content(self, recipient_curve):
+        # An Olm pre-key message carrying an m.room_key event is ~470 bytes.
+        return {"algorithm": "m.olm.v1.curve25519-aes-sha2", "sender_key": self.curve_public,
+                "ciphertext": {recipient_curve: {"type": 0, "body": _b64(os.urandom(470))}}}
+
+    def megolm_content(self):
+        # A Megolm message for a short text: version, index, AES-CBC blocks, MAC, signature.
+        return {"algorithm": "m.megolm.v1.aes-sha2", "sender_key": self.curve_public,
+                "ciphertext": _b64(os.urandom(237)), "session_id": self.session_id,
+                "device_id": self.device_id}
+
+
 LONG_TEXT = (
     "Status report from the field station. The relay on the ridge came back after the storm, "
     "but the link margin is thin: we see 100 to 300 bit/s on a good hour and long fades when "
@@ -344,7 +408,7 @@ def _login(cl, display):
     body = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": cl.login},
             "password": cl.password, "initial_device_display_name": display}
     out = cl.call(f"login-{cl.role}", "POST", "/_matrix/client/v3/login", body=body, auth=False)
-    cl.token, cl.user_id = out["access_token"], out["user_id"]
+    cl.token, cl.user_id, cl.device_id = out["access_token"], out["user_id"], out["device_id"]
     return out
 
 
@@ -364,6 +428,8 @@ def _scenario(rec, alice, bob, C, server_name, alias_local):
     alice.call("filter-get-alice", "GET", f"{C}/user/{alice.q(alice.user_id)}/filter/{fid}")
     a_next = alice.call("sync-initial-filtered-alice", "GET", C + "/sync",
                         query={"filter": fid, "timeout": "0"})["next_batch"]
+    alice.keys = DeviceKeys(alice.user_id, alice.device_id)
+    alice.call("keys-upload-alice", "POST", C + "/keys/upload", body=alice.keys.upload_body())
     alice.call("presence-online-alice", "PUT", f"{C}/presence/{alice.q(alice.user_id)}/status",
                body={"presence": "online"})
     alice.call("profile-get-alice", "GET", f"{C}/profile/{alice.q(alice.user_id)}")
@@ -374,6 +440,8 @@ def _scenario(rec, alice, bob, C, server_name, alias_local):
     _login(bob, "matrix-nio")
     b_next = bob.call("sync-initial-bob", "GET", C + "/sync",
                       query={"timeout": "0", "full_state": "false"})["next_batch"]
+    bob.keys = DeviceKeys(bob.user_id, bob.device_id)
+    bob.call("keys-upload-bob", "POST", C + "/keys/upload", body=bob.keys.upload_body())
     bob.call("displayname-set-bob", "PUT", f"{C}/profile/{bob.q(bob.user_id)}/displayname",
              body={"displayname": "Bob (bot)"})
     bob.call("displayname-get-bob", "GET", f"{C}/profile/{bob.q(bob.user_id)}/displayname")
@@ -500,6 +568,26 @@ def _scenario(rec, alice, bob, C, server_name, alias_local):
     bob.call("media-download", "GET", f"/_matrix/client/v1/media/download/{origin}/{media_id}")
     bob.call("media-thumbnail", "GET", f"/_matrix/client/v1/media/thumbnail/{origin}/{media_id}",
              query={"width": "32", "height": "32", "method": "crop"})
+
+    # alice turns encryption on in the DM; bob fetches her keys, shares a Megolm room key with
+    # her device over to-device and sends an encrypted message; alice's sync gets both.
+    alice.call("encryption-on", "PUT", f"{C}/rooms/{alice.q(dm)}/state/m.room.encryption/",
+               body={"algorithm": "m.megolm.v1.aes-sha2"})
+    bob.call("keys-query", "POST", C + "/keys/query",
+             body={"device_keys": {alice.user_id: []}, "timeout": 10000})
+    claimed = bob.call("keys-claim", "POST", C + "/keys/claim",
+                       body={"one_time_keys": {alice.user_id: {
+                           alice.device_id: "signed_curve25519"}}, "timeout": 10000})
+    if not claimed["one_time_keys"].get(alice.user_id):
+        raise CaptureError("no one-time key claimed for alice")
+    bob.call("to-device-room-key", "PUT", f"{C}/sendToDevice/m.room.encrypted/{bob.txn_id()}",
+             body={"messages": {alice.user_id: {alice.device_id: bob.keys.olm_content(
+                 alice.keys.curve_public)}}})
+    send(bob, "send-encrypted", dm, bob.keys.megolm_content(), etype="m.room.encrypted")
+    a_sync = alice.call("sync-encrypted-alice", "GET", C + "/sync",
+                        query={"filter": fid, "timeout": "0", "since": a_next})
+    if not a_sync.get("to_device", {}).get("events"):
+        raise CaptureError("alice's sync has no to-device event")
 
     # bob leaves the public room; both log out; alice's old token is refused afterwards.
     bob.call("leave-public", "POST", f"{C}/rooms/{bob.q(pub)}/leave", body={})

@@ -18,7 +18,7 @@ HARNESS = REPO / "tools" / "synapse_harness.py"
 C = "/_matrix/client/v3"
 
 # The scenario in tools/capture.py: every exchange answers 200 except these two on purpose.
-CAPTURE_EXCHANGES = 61
+CAPTURE_EXCHANGES = 69
 CAPTURE_ERRORS = {"alias-resolve-missing": 404, "whoami-after-logout": 401}
 
 
@@ -186,6 +186,11 @@ def test_capture_writes_valid_har(synapse, tmp_path):
     longpoll = by_name["sync-longpoll-bob"]
     assert longpoll["connection"] != by_name["send-wakeup"]["connection"]
     assert "Are you there?" in longpoll["response"]["content"]["text"]
+
+    to_device = json.loads(by_name["sync-encrypted-alice"]["response"]["content"]["text"])
+    assert to_device["to_device"]["events"][0]["type"] == "m.room.encrypted"
+    claimed = json.loads(by_name["keys-claim"]["response"]["content"]["text"])
+    assert claimed["one_time_keys"][alice["user_id"]]
 
     index = json.loads((samples / "index.json").read_text())
     assert len(index) == CAPTURE_EXCHANGES
