@@ -39,43 +39,32 @@ class _Decoder:
         if n > self.end - self.pos:
             self.fail("truncated: " + str(n) + " bytes needed")
 
-    def head(self):
-        """Read an initial byte and its argument (§3): (major, argument or _INDEFINITE, ai)."""
-        self.need(1)
+    def argument(self, ai):
+        """The argument that follows an initial byte with additional information ai >= 24 (§3).
+
+        Returns _INDEFINITE for 31; self.pos is just past the initial byte.
+        """
         buf = self.buf
         pos = self.pos
-        ib = buf[pos]
-        major = ib >> 5
-        ai = ib & 0x1F
-        pos += 1
-        if ai < 24:
-            arg = ai
-        elif ai == 24:
-            self.pos = pos
+        if ai == 24:
             self.need(1)
-            arg = buf[pos]
-            pos += 1
-        elif ai == 25:
-            self.pos = pos
+            self.pos = pos + 1
+            return buf[pos]
+        if ai == 25:
             self.need(2)
-            arg = (buf[pos] << 8) | buf[pos + 1]
-            pos += 2
-        elif ai == 26:
-            self.pos = pos
+            self.pos = pos + 2
+            return (buf[pos] << 8) | buf[pos + 1]
+        if ai == 26:
             self.need(4)
-            arg = struct.unpack_from(">I", buf, pos)[0]
-            pos += 4
-        elif ai == 27:
-            self.pos = pos
+            self.pos = pos + 4
+            return struct.unpack_from(">I", buf, pos)[0]
+        if ai == 27:
             self.need(8)
-            arg = struct.unpack_from(">Q", buf, pos)[0]
-            pos += 8
-        elif ai == 31:
-            arg = _INDEFINITE
-        else:  # 28..30 are reserved (§3, §3.3)
-            self.fail("reserved additional information " + str(ai))
-        self.pos = pos
-        return major, arg, ai
+            self.pos = pos + 8
+            return struct.unpack_from(">Q", buf, pos)[0]
+        if ai == 31:
+            return _INDEFINITE
+        self.fail("reserved additional information " + str(ai), pos - 1)  # 28..30 (§3)
 
     def take(self, n):
         """The next n bytes as a memoryview slice (checked, not copied)."""
@@ -90,7 +79,14 @@ class _Decoder:
         if self.items_left < 0:
             self.fail("more data items than max_items")
         start = self.pos
-        major, arg, ai = self.head()
+        if start >= self.end:
+            self.fail("truncated: 1 bytes needed")
+        # The head is parsed inline: this is the hot path, and a returned tuple would allocate.
+        ib = self.buf[start]
+        self.pos = start + 1
+        major = ib >> 5
+        ai = ib & 0x1F
+        arg = ai if ai < 24 else self.argument(ai)
         if major == 0:
             if arg < 0:
                 self.fail("indefinite length on an integer", start)
@@ -121,6 +117,11 @@ class _Decoder:
         data = self.take(n)
         if major == 2:
             return bytes(data)
+        if not n:
+            return ""
+        if max(data) < 0x80:
+            # ASCII is valid UTF-8: skip the byte loop that strict decoding costs on MicroPython.
+            return str(data, "utf-8")
         try:
             return decode_utf8(data)
         except UnicodeError:
@@ -135,10 +136,14 @@ class _Decoder:
             if self.items_left < 0:
                 self.fail("more data items than max_items")
             start = self.pos
-            cmajor, arg, ai = self.head()
-            if cmajor == 7 and ai == 31:
+            self.need(1)
+            ib = self.buf[start]
+            self.pos = start + 1
+            if ib == 0xFF:
                 break
-            if cmajor != major or arg < 0:
+            ai = ib & 0x1F
+            arg = ai if ai < 24 else self.argument(ai)
+            if ib >> 5 != major or arg < 0:
                 self.fail("indefinite string chunk of another type", start)
             chunks.append(self.string(major, arg, start))
         return (b"" if major == 2 else "").join(chunks)
@@ -180,13 +185,13 @@ class _Decoder:
                 return False
             self.fail("break outside an indefinite-length item", start)
         try:
-            hash(key)
-        except TypeError:
+            seen = key in out
+        except TypeError:  # arrays arrive as tuples and maps are refused, so this is defence
             self.fail("unhashable map key", start)
-        if key != key:  # NaN never equals itself, so duplicates could not be detected
-            self.fail("NaN as a map key", start)
-        if key in out:  # §5.6: a decoder may reject duplicate keys; we do
+        if seen:  # §5.6: a decoder may reject duplicate keys; we do
             self.fail("duplicate map key", start)
+        if key != key:  # NaN never equals itself, so its duplicates could not be detected
+            self.fail("NaN as a map key", start)
         value = self.item(depth)
         if value is _BREAK:
             self.fail("break outside an indefinite-length item", self.pos - 1)
@@ -226,7 +231,7 @@ class _Decoder:
             return single_to_float(arg)
         if ai == 27:
             return struct.unpack_from(">d", self.buf, start + 1)[0]
-        return _BREAK  # ai == 31; 28..30 were rejected by head()
+        return _BREAK  # ai == 31; 28..30 were rejected by argument()
 
 
 def loads(data, max_depth=MAX_DEPTH, max_items=MAX_ITEMS, max_size=MAX_SIZE):
