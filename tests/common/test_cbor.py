@@ -282,7 +282,7 @@ class TestValues(unittest.TestCase):
         self.assertEqual(Simple(16), Simple(16))
         self.assertNotEqual(Simple(16), Simple(17))
         self.assertEqual(repr(Simple(255)), "Simple(255)")
-        for bad in (-1, 20, 23, 24, 31, 256):
+        for bad in (-1, 20, 23, 24, 31, 256, True, 1.0):
             with self.assertRaises(ValueError):
                 Simple(bad)
 

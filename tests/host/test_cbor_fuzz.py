@@ -203,3 +203,41 @@ def test_same_corpus_under_micropython(tmp_path):
     assert proc.stdout.strip().endswith("done 0"), proc.stdout[-2000:]
     for data in corpus:
         decode_or_decode_error(data)
+
+
+def test_board_sized_heap_micropython(tmp_path):
+    # On a 64 KiB heap: hostile claims fail with CBORDecodeError (not MemoryError), and a
+    # message-sized Matrix object still encodes and decodes.
+    script = tmp_path / "heap_mp.py"
+    script.write_text(
+        "import gc\n"
+        "from mxcoap.cbor import dumps, loads, CBORDecodeError\n"
+        "for head in (b'\\x5b', b'\\x7b', b'\\x9b', b'\\xbb', b'\\x5a', b'\\x9a'):\n"
+        "    try:\n"
+        "        loads(head + b'\\x7f\\xff\\xff\\xff\\xff\\xff\\xff\\xff' + b'\\x00' * 8)\n"
+        "    except CBORDecodeError:\n"
+        "        pass\n"
+        "try:\n"
+        "    loads(b'\\x9a\\x00\\x00\\x08\\x00' + b'\\x80' * 2048, max_items=256)\n"
+        "except CBORDecodeError:\n"
+        "    pass\n"
+        "ev = {'type': 'm.room.message', 'sender': '@alice:example.org', 'content': "
+        "{'msgtype': 'm.text', 'body': 'hello ' * 20}, 'origin_server_ts': 1700000000000, "
+        "'event_id': '$' + 'x' * 43}\n"
+        "obj = {'next_batch': 's1_2_3', 'rooms': {'join': {'!r:example.org': {'timeline': "
+        "{'events': [ev] * 20}}}}}\n"
+        "gc.collect()\n"
+        "data = dumps(obj)\n"
+        "assert loads(data) == obj\n"
+        "print('ok', len(data))\n"
+    )
+    env = dict(os.environ, MICROPYPATH=str(ROOT / "common"))
+    proc = subprocess.run(
+        [str(MICROPYTHON), "-X", "heapsize=64K", str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.stdout.startswith("ok "), proc.stdout

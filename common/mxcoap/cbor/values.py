@@ -53,7 +53,11 @@ class Simple:
 
     def __init__(self, value):
         # 20..23 are false/true/null/undefined, 24..31 are reserved (§3.3).
-        if not isinstance(value, int) or not (0 <= value <= 19 or 32 <= value <= 255):
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not (0 <= value <= 19 or 32 <= value <= 255)
+        ):
             raise ValueError("simple value must be 0..19 or 32..255")
         self.value = value
 
