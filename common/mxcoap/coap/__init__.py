@@ -1,6 +1,7 @@
 """CoAP (RFC 7252) for mxcoap, sans-IO: messages, an endpoint with CoCoA retransmission,
 blockwise transfer (RFC 7959), Echo and Request-Tag (RFC 9175). See API.md beside this file."""
 
+from mxcoap.coap.endpoint import Endpoint  # noqa: F401
 from mxcoap.coap.errors import (  # noqa: F401
     BadOption,
     BlockwiseError,
@@ -11,6 +12,7 @@ from mxcoap.coap.errors import (  # noqa: F401
     RequestTimeout,
     ResetReceived,
 )
+from mxcoap.coap.events import Pong, RequestFailed, RequestReceived, ResponseReceived  # noqa: F401
 from mxcoap.coap.message import Message  # noqa: F401
 from mxcoap.coap.numbers import *  # noqa: F401,F403
 from mxcoap.coap.options import (  # noqa: F401
@@ -21,3 +23,4 @@ from mxcoap.coap.options import (  # noqa: F401
     size_to_szx,
     szx_to_size,
 )
+from mxcoap.coap.params import TransmissionParams  # noqa: F401

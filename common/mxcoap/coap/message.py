@@ -208,6 +208,17 @@ def encode_message(msg):
     return b"".join(parts)
 
 
+def _extended(data, pos, nibble, mid, mtype):
+    """Read the 13 (one byte, +13) or 14 (two bytes, +269) extension (RFC 7252 §3.1)."""
+    if nibble == 13:
+        if pos >= len(data):
+            raise MessageFormatError("truncated option extension", mid, mtype)
+        return data[pos] + 13, pos + 1
+    if pos + 2 > len(data):
+        raise MessageFormatError("truncated option extension", mid, mtype)
+    return ((data[pos] << 8) | data[pos + 1]) + 269, pos + 2
+
+
 def decode_message(data):
     """Parse one datagram. Raises MessageFormatError (with mid/mtype once the header is read)."""
     n = len(data)
@@ -246,26 +257,10 @@ def decode_message(data):
         length = byte & 15
         if delta == 15 or length == 15:
             raise MessageFormatError("reserved option nibble 15", mid, mtype)
-        if delta == 13:
-            if pos >= n:
-                raise MessageFormatError("truncated option delta", mid, mtype)
-            delta = data[pos] + 13
-            pos += 1
-        elif delta == 14:
-            if pos + 2 > n:
-                raise MessageFormatError("truncated option delta", mid, mtype)
-            delta = ((data[pos] << 8) | data[pos + 1]) + 269
-            pos += 2
-        if length == 13:
-            if pos >= n:
-                raise MessageFormatError("truncated option length", mid, mtype)
-            length = data[pos] + 13
-            pos += 1
-        elif length == 14:
-            if pos + 2 > n:
-                raise MessageFormatError("truncated option length", mid, mtype)
-            length = ((data[pos] << 8) | data[pos + 1]) + 269
-            pos += 2
+        if delta >= 13:
+            delta, pos = _extended(data, pos, delta, mid, mtype)
+        if length >= 13:
+            length, pos = _extended(data, pos, length, mid, mtype)
         number += delta
         if number > MAX_OPTION_NUMBER:
             raise MessageFormatError("option number above 65535", mid, mtype)

@@ -1,0 +1,742 @@
+"""The CoAP endpoint, sans-IO (the shape of aioquic): receive_datagram(data, addr, now),
+datagrams_to_send(now), get_timer(), handle_timer(now), next_event().
+
+Rules kept here (RFC 7252 unless named):
+- §4.2 a malformed CON is rejected with RST; §4.3 a malformed NON is ignored; an empty CON is a
+  ping and gets an RST; nothing raised by bad input leaves the endpoint.
+- §4.5 duplicates: a CON seen within EXCHANGE_LIFETIME gets the same reply bytes again and the
+  application sees the request once; a duplicate NON is ignored for NON_LIFETIME.
+- §5.2 piggybacked responses when respond() comes within `separate_delay`, else an empty ACK now
+  and a CON separate response later; §5.3.2 responses match on token and peer address.
+- §4.7 NSTART per peer, further requests queued; retransmission timing from CoCoA (cocoa.py).
+- RFC 9175 §2.4 amplification: an unverified peer gets at most factor x the bytes it sent; a
+  response that would exceed it is held and replaced by 4.01 with an Echo option.
+"""
+
+from mxcoap.coap.blockwise import (
+    Block1Table,
+    CachedResponse,
+    ResponseCache,
+    block_slice,
+    request_key,
+    request_tag_key,
+)
+from mxcoap.coap.client import ClientRequest
+from mxcoap.coap.echo import EchoFactory
+from mxcoap.coap.errors import (
+    BadOption,
+    CoapUsageError,
+    LimitExceeded,
+    MessageFormatError,
+    RequestTimeout,
+    ResetReceived,
+)
+from mxcoap.coap.events import Pong, RequestFailed, RequestReceived, ResponseReceived
+from mxcoap.coap.exchanges import Peer, Transmission, first_timeout
+from mxcoap.coap.message import Message
+from mxcoap.coap.numbers import (
+    ACK,
+    BAD_OPTION,
+    BLOCK1,
+    BLOCK2,
+    CON,
+    CONTINUE,
+    ECHO,
+    ETAG,
+    FETCH,
+    GET,
+    NON,
+    OBSERVE,
+    REQUEST_ENTITY_TOO_LARGE,
+    REQUEST_TAG,
+    RST,
+    SERVICE_UNAVAILABLE,
+    SIZE1,
+    SIZE2,
+    UNAUTHORIZED,
+    is_request,
+    is_response,
+)
+from mxcoap.coap.options import decode_block, decode_uint, encode_block, encode_uint, szx_to_size
+from mxcoap.coap.params import TransmissionParams
+from mxcoap.coap.server import ServerExchange, check_options
+
+HOUSEKEEPING_INTERVAL = 10.0  # seconds between sweeps of expired duplicate records and caches
+MAX_DEDUP_PER_PEER = 128  # message IDs remembered per peer (oldest dropped beyond)
+MAX_NON_SENT = 256  # NON messages remembered for matching an RST
+PEER_KEEP = 255.0  # CoCoA §4.3: keep RTO state at least 255 s
+
+
+class Ping:
+    """The handle of ping(): an empty CON (RFC 7252 §4.3)."""
+
+    def __init__(self, addr, now):
+        self.addr = addr
+        self.sent = now
+        self.mid = None
+        self.deadline = None
+
+
+class Endpoint:
+    """A CoAP endpoint for any number of peers. See API.md for the full contract."""
+
+    def __init__(self, params=None, rand=None):
+        self.params = params if params is not None else TransmissionParams()
+        if rand is None:
+            import os  # the only I/O-ish import, and only when no randomness is supplied
+
+            rand = os.urandom
+        self._rand = rand
+        self._mid = decode_uint(rand(2))
+        self._etag = decode_uint(rand(2))
+        self._peers = {}
+        self._pending = {}  # (addr, mid) -> Transmission (our CONs awaiting an ACK)
+        self._non_sent = {}  # (addr, mid) -> (owner, expires): our NONs, for matching an RST
+        self._timed = set()  # objects with a `deadline` attribute
+        self._observations = {}  # (addr, token) -> ServerExchange being observed
+        self._out = []
+        self._events = []
+        self._block1 = Block1Table(self.params)
+        self._cache = ResponseCache(self.params)
+        self._echo = EchoFactory(rand(16), self.params.echo_window)
+        self._next_sweep = None
+        self.known_options = set()  # further option numbers the application understands
+        self.last_error = None
+        self.stats = {
+            "rx_datagrams": 0, "rx_bytes": 0, "tx_datagrams": 0, "tx_bytes": 0,
+            "retransmissions": 0, "duplicates": 0, "format_errors": 0, "internal_errors": 0,
+            "amplification_held": 0,
+        }
+
+    # --- driver interface ------------------------------------------------------------------
+    def receive_datagram(self, data, addr, now):
+        self.stats["rx_datagrams"] += 1
+        self.stats["rx_bytes"] += len(data)
+        try:
+            self._receive(bytes(data), addr, now)
+        except Exception as e:  # a bug must not take the proxy down; counted and kept
+            self.stats["internal_errors"] += 1
+            self.last_error = e
+        self._arm_sweep(now)
+
+    def datagrams_to_send(self, now):
+        out = self._out
+        self._out = []
+        return out
+
+    def get_timer(self):
+        best = self._next_sweep
+        for obj in self._timed:
+            d = obj.deadline
+            if d is not None and (best is None or d < best):
+                best = d
+        return best
+
+    def handle_timer(self, now):
+        try:
+            self._handle_timer(now)
+        except Exception as e:
+            self.stats["internal_errors"] += 1
+            self.last_error = e
+
+    def next_event(self):
+        if self._events:
+            return self._events.pop(0)
+        return None
+
+    def mark_verified(self, addr):
+        """The layer below vouches for `addr` (e.g. an authenticated session): no Echo for it."""
+        peer = self._peer(addr, 0.0 if addr not in self._peers else self._peers[addr].last_seen)
+        if peer is not None:
+            peer.amp.verified = True
+
+    def peer_rto(self, addr, now=None):
+        peer = self._peers.get(addr)
+        if peer is None:
+            return self.params.ACK_TIMEOUT
+        return peer.rto.rto if now is None else peer.rto.current(now)
+
+    # --- client API ------------------------------------------------------------------------
+    def send_request(self, message, addr, now):
+        cr = ClientRequest(self, message, addr)
+        self._enqueue(cr, now)
+        return cr
+
+    def ping(self, addr, now):
+        p = Ping(addr, now)
+        peer = self._peer(addr, now)
+        if peer is None:
+            self._emit_failed(p, LimitExceeded("too many peers"))
+            return p
+        p.mid = self._next_mid()
+        self._transmit_con(peer, p, Message(CON, 0, p.mid).encode(), now, False)
+        return p
+
+    def cancel(self, handle, now):
+        if isinstance(handle, ClientRequest):
+            self._finish_client(handle, now, abandoned=True)
+
+    def cancel_observe(self, handle, now):
+        """Forget an observation (RFC 7641 §3.6): the next notification is answered with RST."""
+        self.cancel(handle, now)
+
+    # --- server API ------------------------------------------------------------------------
+    def respond(self, handle, response, now):
+        if not isinstance(handle, ServerExchange) or handle.state not in ("pending", "acked"):
+            raise CoapUsageError("unknown or already answered request handle")
+        self._send_response(handle, response.code, list(response.options), response.payload, now)
+
+    def notify(self, handle, message, now):
+        if not isinstance(handle, ServerExchange) or handle.state != "observing":
+            raise CoapUsageError("not an active observation")
+        handle.block2 = None
+        self._send_response(handle, message.code, list(message.options), message.payload, now,
+                            CON if message.mtype == CON else NON)
+
+    # --- internals: peers, ids, sending ----------------------------------------------------
+    def _next_mid(self):
+        self._mid = (self._mid + 1) & 0xFFFF
+        return self._mid
+
+    def _new_etag(self):
+        self._etag = (self._etag + 1) & 0xFFFFFFFF
+        return encode_uint(self._etag) or b"\x00"
+
+    def _peer(self, addr, now):
+        peer = self._peers.get(addr)
+        if peer is not None:
+            peer.last_seen = now
+            return peer
+        if len(self._peers) >= self.params.max_peers:
+            victim = None
+            for p in self._peers.values():
+                if self._peer_idle(p) and (victim is None or p.last_seen < victim.last_seen):
+                    victim = p
+            if victim is None:
+                return None
+            self._drop_peer(victim)
+        peer = Peer(addr, self.params, now)
+        self._peers[addr] = peer
+        return peer
+
+    def _peer_idle(self, peer):
+        if not peer.idle():
+            return False
+        for key in self._pending:
+            if key[0] == peer.addr:
+                return False
+        for key in self._observations:
+            if key[0] == peer.addr:
+                return False
+        return True
+
+    def _drop_peer(self, peer):
+        del self._peers[peer.addr]
+        self._block1.drop_addr(peer.addr)
+        self._cache.drop_addr(peer.addr)
+
+    def _send_raw(self, data, addr, peer, counted):
+        self._out.append((data, addr))
+        self.stats["tx_datagrams"] += 1
+        self.stats["tx_bytes"] += len(data)
+        if counted and peer is not None:
+            peer.amp.sent += len(data)
+
+    def _send_rst(self, addr, mid, peer):
+        data = Message(RST, 0, mid).encode()
+        if peer is None or peer.amp.allows(len(data)):
+            self._send_raw(data, addr, peer, True)
+        return data
+
+    def _transmit_con(self, peer, owner, data, now, counted):
+        parallel = peer.active - 1 if peer.active > 0 else 0
+        fraction = decode_uint(self._rand(2)) / 65535.0
+        timeout, factor, cap = first_timeout(self.params, peer, len(data), parallel, now,
+                                             fraction)
+        tr = Transmission(peer.addr, decode_uint(data[2:4]), data, owner, now, timeout, factor,
+                          cap, counted)
+        self._pending[(peer.addr, tr.mid)] = tr
+        self._timed.add(tr)
+        self._send_raw(data, peer.addr, peer, counted)
+        return tr
+
+    def _remember_non(self, addr, mid, owner, now):
+        if len(self._non_sent) >= MAX_NON_SENT:
+            self._sweep_non(now, force=True)
+        self._non_sent[(addr, mid)] = (owner, now + self.params.NON_LIFETIME)
+
+    def _sweep_non(self, now, force=False):
+        items = self._non_sent
+        for k in [k for k in items if items[k][1] <= now]:
+            del items[k]
+        if force and len(items) >= MAX_NON_SENT:
+            oldest = None
+            for k in items:
+                if oldest is None or items[k][1] < items[oldest][1]:
+                    oldest = k
+            del items[oldest]
+
+    def _ack_received(self, tr, now):
+        """Stop retransmitting and feed CoCoA with the RTT (draft-ietf-core-cocoa §4.2)."""
+        self._pending.pop((tr.addr, tr.mid), None)
+        self._timed.discard(tr)
+        peer = self._peers.get(tr.addr)
+        if peer is not None and self.params.cocoa:
+            rtt = now - tr.first_sent - self.params.link_allowance(len(tr.data))
+            peer.rto.update(rtt if rtt > 0.001 else 0.001, tr.retransmissions, now)
+
+    def _emit_response(self, handle, msg, addr):
+        self._events.append(ResponseReceived(handle, msg, addr))
+
+    def _emit_failed(self, handle, error):
+        self._events.append(RequestFailed(handle, error))
+
+    # --- internals: client requests --------------------------------------------------------
+    def _enqueue(self, cr, now):
+        peer = self._peer(cr.addr, now)
+        if peer is None or peer.active + len(peer.queue) >= self.params.max_exchanges_per_peer:
+            cr.state = "done"
+            self._emit_failed(cr.handle, LimitExceeded("too many requests in flight"))
+            return
+        peer.queue.append(cr)
+        self._timed.add(cr)
+        self._start_queued(peer, now)
+
+    def _start_queued(self, peer, now):
+        while peer.queue and peer.active < self.params.NSTART:
+            cr = peer.queue.pop(0)
+            cr.holds_slot = True
+            peer.active += 1
+            cr.start(now)
+
+    def _send_request_message(self, cr, msg, now):
+        peer = self._peer(cr.addr, now) or self._peers.get(cr.addr)
+        mid = self._next_mid()
+        msg.mid = mid
+        data = msg.encode()
+        if msg.mtype == CON:
+            self._transmit_con(peer, cr, data, now, False)
+        else:
+            self._remember_non(cr.addr, mid, cr, now)
+            self._send_raw(data, cr.addr, peer, False)
+        return mid
+
+    def _release_slot(self, cr, now):
+        if not cr.holds_slot:
+            return
+        cr.holds_slot = False
+        peer = self._peers.get(cr.addr)
+        if peer is not None:
+            peer.active -= 1
+            self._start_queued(peer, now)
+
+    def _finish_client(self, cr, now, abandoned):
+        if cr.state == "done":
+            return
+        cr.state = "done"
+        self._timed.discard(cr)
+        if cr.mid is not None:
+            tr = self._pending.pop((cr.addr, cr.mid), None)
+            if tr is not None:
+                self._timed.discard(tr)
+        peer = self._peers.get(cr.addr)
+        if peer is not None:
+            lifetime = now + self.params.EXCHANGE_LIFETIME
+            if cr.token is not None and peer.tokens.get(cr.token) is cr:
+                del peer.tokens[cr.token]
+                if abandoned:
+                    peer.quarantine[cr.token] = lifetime
+            if cr.use_block1 and peer.tags.get(cr.tag) is cr:
+                del peer.tags[cr.tag]
+                if abandoned:
+                    peer.tag_quarantine[cr.tag] = lifetime
+            if cr in peer.queue:
+                peer.queue.remove(cr)
+        self._release_slot(cr, now)
+
+    def _fetch_rest(self, parent, msg, szx, now):
+        """Fetch blocks 1.. of a large notification (RFC 7959 §2.6) for observation `parent`."""
+        req = Message(CON, parent.code, 0, b"", [o for o in parent.options if o[0] != OBSERVE])
+        child = ClientRequest(self, req, parent.addr, parent)
+        child.b2_buf = [msg.payload]
+        child.b2_len = len(msg.payload)
+        child.b2_etag = msg.opt(ETAG)
+        child.b2_szx = szx
+        child.b2_num = child.b2_len // szx_to_size(szx)
+        child.obs_value = msg.opt(OBSERVE)
+        self._enqueue(child, now)
+
+    # --- internals: receiving --------------------------------------------------------------
+    def _receive(self, data, addr, now):
+        peer = self._peers.get(addr)
+        if peer is not None:
+            peer.amp.received += len(data)
+        try:
+            msg = Message.decode(data)
+            cls = msg.code >> 5
+            if cls == 1 or cls >= 6:
+                raise MessageFormatError("reserved code class", msg.mid, msg.mtype)
+            if msg.code and (msg.mtype == RST or (msg.mtype == ACK and is_request(msg.code))):
+                raise MessageFormatError("RST with a code, or ACK carrying a request",
+                                         msg.mid, msg.mtype)
+        except MessageFormatError as e:
+            self.stats["format_errors"] += 1
+            if e.mtype == CON and e.mid is not None:
+                self._send_rst(addr, e.mid, peer)  # RFC 7252 §4.2
+            return  # §4.3 / §4.2: anything else malformed is silently ignored
+        if msg.code == 0:
+            self._on_empty(msg, addr, peer, now)
+        elif is_request(msg.code):
+            if peer is None:
+                peer = self._peer(addr, now)
+                if peer is None:
+                    return  # no room for another peer: drop, the peer will retry
+                peer.amp.received += len(data)
+            self._on_request(msg, addr, peer, now)
+        elif is_response(msg.code):
+            self._on_response(msg, addr, peer, now)
+
+    def _on_empty(self, msg, addr, peer, now):
+        if msg.mtype == CON:
+            self._send_rst(addr, msg.mid, peer)  # CoAP ping (RFC 7252 §4.3)
+            return
+        if msg.mtype == NON:
+            return
+        key = (addr, msg.mid)
+        tr = self._pending.get(key)
+        owner = tr.owner if tr is not None else None
+        if tr is not None:
+            self._ack_received(tr, now)
+        elif msg.mtype == RST and key in self._non_sent:
+            owner = self._non_sent.pop(key)[0]
+        if owner is None:
+            return
+        if isinstance(owner, Ping):
+            self._emit_pong(owner, now)
+        elif isinstance(owner, ClientRequest):
+            if msg.mtype == ACK:
+                owner.on_empty_ack(now)
+            else:
+                owner.fail(ResetReceived(), now)
+        elif isinstance(owner, ServerExchange) and msg.mtype == RST:
+            self._end_observation(owner)  # RFC 7641 §3.6: RST cancels
+
+    def _emit_pong(self, ping, now):
+        self._events.append(Pong(ping, ping.addr, now - ping.sent))
+
+    def _on_response(self, msg, addr, peer, now):
+        if msg.mtype == ACK:
+            tr = self._pending.get((addr, msg.mid))
+            if tr is None or not isinstance(tr.owner, ClientRequest):
+                return
+            owner = tr.owner
+            if owner.token != msg.token:
+                return  # RFC 7252 §5.3.2: token mismatch, not our response
+            self._ack_received(tr, now)
+            owner.on_response(msg, now)
+            return
+        if peer is None:
+            if msg.mtype == CON:
+                self._send_rst(addr, msg.mid, None)
+            return
+        rec = peer.dedup.get(msg.mid)
+        if rec is not None:
+            self.stats["duplicates"] += 1
+            if msg.mtype == CON and rec.reply is not None:
+                self._send_raw(rec.reply, addr, peer, True)
+            return
+        lifetime = self.params.EXCHANGE_LIFETIME if msg.mtype == CON else self.params.NON_LIFETIME
+        rec = peer.remember(msg.mid, now + lifetime, MAX_DEDUP_PER_PEER, now)
+        owner = peer.tokens.get(msg.token)
+        critical_unknown = False
+        try:
+            check_options(msg.copy(), self.known_options)
+        except BadOption:
+            critical_unknown = True
+        if owner is None or critical_unknown:
+            # Unknown token or an unrecognised critical option: reject (RFC 7252 §5.3.2, §5.4.1).
+            if msg.mtype == CON or msg.opt(OBSERVE) is not None:
+                rec.reply = self._send_rst(addr, msg.mid, peer)
+            return
+        if msg.mtype == CON:
+            rec.reply = Message(ACK, 0, msg.mid).encode()
+            self._send_raw(rec.reply, addr, peer, True)
+        if owner.mid is not None:
+            tr = self._pending.get((addr, owner.mid))
+            if tr is not None:  # the response implies the ACK that got lost (RFC 7252 §5.2.2)
+                self._pending.pop((addr, owner.mid), None)
+                self._timed.discard(tr)
+        owner.on_response(msg, now)
+
+    def _on_request(self, msg, addr, peer, now):
+        rec = peer.dedup.get(msg.mid)
+        if rec is not None:
+            self.stats["duplicates"] += 1
+            if msg.mtype == CON:
+                ex = rec.exchange
+                if rec.reply is None and ex is not None and ex.state == "pending":
+                    self._send_empty_ack(ex, peer)  # the client is retransmitting: ACK now
+                elif rec.reply is not None and peer.amp.allows(len(rec.reply)):
+                    self._send_raw(rec.reply, addr, peer, True)
+            return
+        lifetime = self.params.EXCHANGE_LIFETIME if msg.mtype == CON else self.params.NON_LIFETIME
+        rec = peer.remember(msg.mid, now + lifetime, MAX_DEDUP_PER_PEER, now)
+        ex = ServerExchange(addr, msg, msg.mid, msg.mtype, msg.token, rec)
+        ex.counted = False
+        rec.exchange = ex
+        self._serve(peer, ex, msg, now)
+
+    def _reply(self, ex, code, now, options=None):
+        self._send_response(ex, code, options or [], b"", now)
+
+    def _serve(self, peer, ex, msg, now):
+        addr = ex.addr
+        try:
+            check_options(msg, self.known_options)
+            v = msg.opt(BLOCK1)
+            b1 = decode_block(v) if v is not None else None
+            v = msg.opt(BLOCK2)
+            b2 = decode_block(v) if v is not None else None
+        except (BadOption, MessageFormatError):
+            self._reply(ex, BAD_OPTION, now)  # RFC 7252 §5.4.1 / §5.4.3
+            return
+        echo = msg.opt(ECHO)
+        if echo is not None and not peer.amp.verified and self._echo.check(echo, addr, now):
+            peer.amp.verified = True  # RFC 9175 §2.4: a fresh Echo proves the address
+        if self.params.amplification_factor:
+            ex.held_key = (request_key(addr, msg), ("held", request_tag_key(msg), msg.payload))
+            if peer.amp.verified:
+                entry = self._cache.get(ex.held_key, now)
+                if entry is not None and entry.held:
+                    del self._cache.items[ex.held_key]
+                    ex.block1 = msg.opt(BLOCK1)
+                    ex.request = msg
+                    self._send_response(ex, entry.code, list(entry.options), entry.body, now)
+                    return
+        obs = msg.opt(OBSERVE)
+        if obs is not None and msg.code in (GET, FETCH) and len(obs) <= 3:
+            old = self._observations.pop((addr, msg.token), None)
+            if old is not None:
+                old.state = "done"  # re-registration or deregistration (RFC 7641 §3.3.1)
+            ex.observe = decode_uint(obs) == 0
+        ex.request = msg
+        if b2 is not None:
+            num, _, szx = b2
+            if num > 0:
+                entry = self._cache.get((request_key(addr, msg), ()), now)
+                if entry is not None:
+                    # Further blocks come from the cache; the application saw the request once.
+                    entry.touched = now
+                    ex.block2 = (num, szx)
+                    ex.observe = False
+                    self._send_blocks_from(ex, entry, now)
+                    return
+            ex.block2 = (num, szx)
+        if b1 is not None:
+            num, more, szx = b1
+            key = (request_key(addr, msg), request_tag_key(msg))
+            code, value, body = self._block1.process(key, num, more, szx, msg.payload,
+                                                     msg.opt_uint(SIZE1), now)
+            if code == CONTINUE:
+                self._reply(ex, CONTINUE, now, [(BLOCK1, value)])
+                return
+            if code is not None:
+                opts = []
+                if code == REQUEST_ENTITY_TOO_LARGE:
+                    # RFC 7959 §2.9.3 / RFC 7252 §5.10.9: Size1 tells the limit.
+                    opts.append((SIZE1, encode_uint(self.params.max_reassembly)))
+                self._reply(ex, code, now, opts)
+                return
+            ex.block1 = value
+            msg.payload = body
+        if peer.server_exchanges >= self.params.max_exchanges_per_peer:
+            self._reply(ex, SERVICE_UNAVAILABLE, now)
+            return
+        peer.server_exchanges += 1
+        ex.counted = True
+        request = msg.copy()
+        for n in (BLOCK1, BLOCK2, SIZE1, REQUEST_TAG, ECHO):
+            request.remove_option(n)
+        ex.request = request
+        if ex.mtype == CON:
+            ex.deadline = now + self.params.separate_delay
+            self._timed.add(ex)
+        self._events.append(RequestReceived(ex, request, addr))
+
+    def _send_empty_ack(self, ex, peer):
+        data = Message(ACK, 0, ex.mid).encode()
+        ex.record.reply = data
+        ex.state = "acked"
+        ex.deadline = None
+        self._send_raw(data, ex.addr, peer, True)
+
+    def _send_blocks_from(self, ex, entry, now):
+        num, rszx = ex.block2
+        sl = block_slice(entry.body, num, rszx, entry.szx)
+        if sl is None:
+            self._reply(ex, BAD_OPTION, now)
+            return
+        bnum, more, bszx, piece = sl
+        options = list(entry.options)
+        options.append((ETAG, entry.etag))
+        options.append((BLOCK2, encode_block(bnum, more, bszx)))
+        if bnum == 0:
+            options.append((SIZE2, encode_uint(len(entry.body))))
+        self._emit_message(ex, entry.code, options, piece, now, None,
+                           (entry.code, entry.options, entry.body))
+
+    def _send_response(self, ex, code, options, body, now, notify_type=None):
+        peer = self._peer(ex.addr, now) or self._peers.get(ex.addr)
+        self._timed.discard(ex)
+        if ex.counted and peer is not None:
+            peer.server_exchanges -= 1
+            ex.counted = False
+        original = list(options)
+        whole = body
+        observing = ex.observe and 64 <= code < 96
+        if ex.observe:
+            options = [o for o in options if o[0] != OBSERVE]
+            if observing:
+                ex.obs_seq = (ex.obs_seq + 1) & 0xFFFFFF
+                options.append((OBSERVE, encode_uint(ex.obs_seq)))
+        if ex.block1 is not None:
+            options.append((BLOCK1, ex.block1))
+        szx = self.params.block_szx
+        num = 0
+        if ex.block2 is not None:
+            num, rszx = ex.block2
+            if rszx < szx:
+                szx = rszx
+        if len(body) > szx_to_size(szx) or num > 0:
+            etag = None
+            rest = []
+            for o in options:
+                if o[0] == ETAG and etag is None:
+                    etag = o[1]
+                elif o[0] not in (BLOCK2, SIZE2):
+                    rest.append(o)
+            entry = CachedResponse(code, rest, body, etag or self._new_etag(), szx, now, False)
+            self._cache.put((request_key(ex.addr, ex.request), ()), entry, now)
+            ex.block2 = (num, szx if ex.block2 is None else ex.block2[1])
+            sl = block_slice(body, ex.block2[0], ex.block2[1], szx)
+            if sl is None:
+                code, options, body = BAD_OPTION, [], b""
+            else:
+                bnum, more, bszx, body = sl
+                options = rest + [(ETAG, entry.etag), (BLOCK2, encode_block(bnum, more, bszx))]
+                if bnum == 0:
+                    options.append((SIZE2, encode_uint(len(entry.body))))
+        self._emit_message(ex, code, options, body, now, notify_type, (code, original, whole),
+                           observing)
+
+    def _emit_message(self, ex, code, options, payload, now, notify_type, held,
+                      observing=False):
+        """Put one response on the wire as ACK, CON or NON; `held` = (code, options, body) of the
+        whole response, kept when the amplification limit replaces it by a 4.01 challenge."""
+        peer = self._peers.get(ex.addr)
+        if ex.state == "pending" and ex.mtype == CON:
+            msg = Message(ACK, code, ex.mid, ex.token, options, payload)
+        elif ex.state == "acked" or (notify_type == CON):
+            msg = Message(CON, code, self._next_mid(), ex.token, options, payload)
+        else:
+            msg = Message(NON, code, self._next_mid(), ex.token, options, payload)
+        data = msg.encode()
+        if peer is not None and not peer.amp.allows(len(data)) and code != UNAUTHORIZED:
+            # RFC 9175 §2.4: hold the response and challenge the address with an Echo.
+            self.stats["amplification_held"] += 1
+            if ex.held_key is not None and held is not None:
+                entry = CachedResponse(held[0], held[1], held[2], None, 0, now, True)
+                self._cache.put(ex.held_key, entry, now)
+            msg.code = UNAUTHORIZED
+            msg.options = [(ECHO, self._echo.make(ex.addr, now))]
+            msg.payload = b""
+            data = msg.encode()
+            observing = False
+        if msg.mtype == ACK:
+            ex.record.reply = data
+            if peer is None or peer.amp.allows(len(data)):
+                self._send_raw(data, ex.addr, peer, True)
+        elif msg.mtype == CON:
+            if peer is not None:
+                self._transmit_con(peer, ex, data, now, True)
+        else:
+            if observing or ex.state == "observing":
+                self._remember_non(ex.addr, msg.mid, ex, now)
+            if peer is None or peer.amp.allows(len(data)):
+                self._send_raw(data, ex.addr, peer, True)
+        if observing:
+            ex.state = "observing"
+            self._observations[(ex.addr, ex.token)] = ex
+        elif ex.state == "observing" and not 64 <= code < 96:
+            self._end_observation(ex)
+        elif ex.state != "observing":
+            ex.state = "done"
+
+    def _end_observation(self, ex):
+        if self._observations.get((ex.addr, ex.token)) is ex:
+            del self._observations[(ex.addr, ex.token)]
+        ex.state = "done"
+
+    # --- internals: timers -----------------------------------------------------------------
+    def _arm_sweep(self, now):
+        if self._next_sweep is None and self._needs_sweep():
+            self._next_sweep = now + HOUSEKEEPING_INTERVAL
+
+    def _needs_sweep(self):
+        """True while something can expire: a driver need not wake up for nothing."""
+        if self._non_sent or self._block1.items or self._cache.items:
+            return True
+        for peer in self._peers.values():
+            if peer.dedup or peer.quarantine or peer.tag_quarantine or self._peer_idle(peer):
+                return True
+        return False
+
+    def _handle_timer(self, now):
+        due = [o for o in self._timed if o.deadline is not None and o.deadline <= now]
+        for obj in due:
+            if obj not in self._timed or obj.deadline is None or obj.deadline > now:
+                continue
+            if isinstance(obj, Transmission):
+                self._retransmit(obj, now)
+            elif isinstance(obj, ServerExchange):
+                self._timed.discard(obj)
+                if obj.state == "pending":
+                    peer = self._peers.get(obj.addr)
+                    self._send_empty_ack(obj, peer)
+            elif isinstance(obj, ClientRequest):
+                obj.on_timer(now)
+        if self._next_sweep is not None and now >= self._next_sweep:
+            self._next_sweep = None
+            self._sweep(now)
+            self._arm_sweep(now)
+
+    def _retransmit(self, tr, now):
+        if tr.retransmissions >= self.params.MAX_RETRANSMIT:
+            self._pending.pop((tr.addr, tr.mid), None)
+            self._timed.discard(tr)
+            owner = tr.owner
+            if isinstance(owner, ClientRequest):
+                owner.fail(RequestTimeout(), now)
+            elif isinstance(owner, Ping):
+                self._emit_failed(owner, RequestTimeout())
+            elif isinstance(owner, ServerExchange):
+                self._end_observation(owner)  # RFC 7641 §4.5: an unacknowledged CON ends it
+            return
+        tr.backoff(now)
+        peer = self._peers.get(tr.addr)
+        self.stats["retransmissions"] += 1
+        if tr.counted and peer is not None and not peer.amp.allows(len(tr.data)):
+            return
+        self._send_raw(tr.data, tr.addr, peer, tr.counted)
+
+    def _sweep(self, now):
+        self._sweep_non(now)
+        self._block1.expire(now)
+        self._cache.expire(now)
+        keep = PEER_KEEP if PEER_KEEP > self.params.EXCHANGE_LIFETIME else \
+            self.params.EXCHANGE_LIFETIME
+        for peer in list(self._peers.values()):
+            peer.expire(now)
+            if (not peer.dedup and now - peer.last_seen > keep and self._peer_idle(peer)
+                    and not peer.quarantine and not peer.tag_quarantine):
+                self._drop_peer(peer)
