@@ -8,6 +8,7 @@ import unittest
 
 TEST_MODULES = [
     "test_compat",
+    "test_cbor",
 ]
 
 if __name__ == "__main__":
