@@ -54,6 +54,7 @@ class ClientRequest:
         self.szx = ep.params.block_szx
         self.use_block1 = len(body) > szx_to_size(self.szx)
         self.b1_offset = 0
+        self.b2_phase = False  # fetching Block2 blocks 1.. (RFC 7959 §2.4)
         self.b2_buf = None
         self.b2_len = 0
         self.b2_num = 0
@@ -78,7 +79,7 @@ class ClientRequest:
     # --- sending ---------------------------------------------------------------------------
     def _build(self):
         msg = Message(self.mtype, self.code, 0, self.token, list(self.options))
-        if self.b2_buf is not None:
+        if self.b2_phase:
             # Block2 follow-up (RFC 7959 §2.4): same request, no body, Observe dropped.
             msg.remove_option(OBSERVE)
             msg.add_option(BLOCK2, encode_block(self.b2_num, False, self.b2_szx))
@@ -147,7 +148,7 @@ class ClientRequest:
                 self.send_next(now)
                 return
         self.echo = None
-        if self.use_block1 and self.b2_buf is None and self._block1_step(msg, now):
+        if not self.b2_phase and self._block1_step(msg, now):
             return
         self._take_final(msg, now)
 
@@ -155,7 +156,7 @@ class ClientRequest:
         """True when the response moved the upload on (sent the next block or restarted)."""
         size = szx_to_size(self.szx)
         more = self.b1_offset + size < len(self.body)
-        if msg.code == CONTINUE and more:
+        if msg.code == CONTINUE and more and self.use_block1:
             value = msg.opt(BLOCK1)
             try:
                 num, _, szx = decode_block(value) if value is not None else (None, 0, 0)
@@ -177,20 +178,28 @@ class ClientRequest:
                     new_szx = decode_block(value)[2]
                 except Exception:
                     new_szx = None
-            elif msg.opt(SIZE1) is not None:
+            elif msg.opt(SIZE1) is not None and msg.opt_uint(SIZE1) < len(self.body):
                 new_szx = size_to_szx(msg.opt_uint(SIZE1))
-            if new_szx is not None and new_szx < self.szx:
+                if not self.use_block1 and new_szx >= self.szx:
+                    new_szx = self.szx - 1 if self.szx else None
+            if new_szx is not None and (new_szx < self.szx or not self.use_block1):
                 # RFC 7959 §2.9.3: retry from block 0 with the size the server can take.
                 self.renegotiations += 1
                 self.szx = new_szx
                 self.b1_offset = 0
+                if not self.use_block1:
+                    self.use_block1 = True
+                    peer = self.ep._peers.get(self.addr)
+                    if peer is not None:
+                        self.tag = peer.free_tag()
+                        peer.tags[self.tag] = self
                 self.send_next(now)
                 return True
         return False
 
     def _restart_block2(self, now):
         self.b2_restarts += 1
-        self.b2_buf = []
+        self.b2_buf = None
         self.b2_len = 0
         self.b2_num = 0
         self.b2_etag = None
@@ -240,6 +249,7 @@ class ClientRequest:
                 return
             self.b2_szx = szx
             self.b2_num = self.b2_len // szx_to_size(szx)
+            self.b2_phase = True
             self.send_next(now)
             return
         whole = msg.copy()

@@ -358,6 +358,7 @@ class Endpoint:
         """Fetch blocks 1.. of a large notification (RFC 7959 §2.6) for observation `parent`."""
         req = Message(CON, parent.code, 0, b"", [o for o in parent.options if o[0] != OBSERVE])
         child = ClientRequest(self, req, parent.addr, parent)
+        child.b2_phase = True
         child.b2_buf = [msg.payload]
         child.b2_len = len(msg.payload)
         child.b2_etag = msg.opt(ETAG)
