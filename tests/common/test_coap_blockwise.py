@@ -310,7 +310,7 @@ class TestEcho(unittest.TestCase):
         received = sent = 0
         server = net.endpoints[S]
         verified_at = None
-        for t, src, dst, raw, delivered in net.log:
+        for t, src, _dst, raw, delivered in net.log:
             m = Message.decode(raw)
             if src == C and delivered:
                 if m.opt(ECHO) is not None and verified_at is None:
