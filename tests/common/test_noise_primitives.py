@@ -189,6 +189,8 @@ class TestCipherState(unittest.TestCase):
     def test_no_key_passes_through(self):
         cs = noise.CipherState("AESGCM")
         self.assertFalse(cs.has_key())
+        self.assertIsNone(cs.key)
+        self.assertEqual(self.pair()[0].key, bytes(range(32)))
         self.assertEqual(cs.encrypt_with_ad(b"ad", b"plain"), b"plain")
         self.assertEqual(cs.n, 0)
 

@@ -190,6 +190,22 @@ class TestHandshakeMisuse(unittest.TestCase):
         with self.assertRaises(noise.NoiseValueError):
             init.write_message(bytes(65535))
 
+    def test_given_static_public(self):
+        # s_public saves the caller one X25519; the handshake is the same as without it.
+        v = self.v
+        s = bytes.fromhex(v["init_static"])
+        init = noise.HandshakeState(
+            v["protocol_name"],
+            True,
+            s=s,
+            s_public=noise.public_key(s),
+            e=bytes.fromhex(v["init_ephemeral"]),
+            rs=bytes.fromhex(v["init_remote_static"]),
+            prologue=bytes.fromhex(v["init_prologue"]),
+        )
+        message = init.write_message(bytes.fromhex(v["messages"][0]["payload"]))
+        self.assertEqual(message.hex(), v["messages"][0]["ciphertext"])
+
     def test_random_ephemeral(self):
         # Without a fixed e, two handshakes differ, and both still complete.
         hashes = []

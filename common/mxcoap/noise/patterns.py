@@ -8,23 +8,25 @@ A pattern is (pre-messages, messages): pre_initiator and pre_responder are token
 from .errors import NoiseValueError
 
 # §7.4 one-way patterns and §7.5 interactive (fundamental) patterns, written as in the spec:
-# name: (initiator pre-message, responder pre-message, messages).
+# "initiator pre-message|responder pre-message|message 1|message 2|...", tokens space-separated.
+# Strings rather than nested tuples: they stay in flash when frozen, and a pattern is expanded
+# only when a handshake uses it.
 _PATTERNS = {
-    "N": ((), ("s",), (("e", "es"),)),
-    "K": (("s",), ("s",), (("e", "es", "ss"),)),
-    "X": ((), ("s",), (("e", "es", "s", "ss"),)),
-    "NN": ((), (), (("e",), ("e", "ee"))),
-    "NK": ((), ("s",), (("e", "es"), ("e", "ee"))),
-    "NX": ((), (), (("e",), ("e", "ee", "s", "es"))),
-    "KN": (("s",), (), (("e",), ("e", "ee", "se"))),
-    "KK": (("s",), ("s",), (("e", "es", "ss"), ("e", "ee", "se"))),
-    "KX": (("s",), (), (("e",), ("e", "ee", "se", "s", "es"))),
-    "XN": ((), (), (("e",), ("e", "ee"), ("s", "se"))),
-    "XK": ((), ("s",), (("e", "es"), ("e", "ee"), ("s", "se"))),
-    "XX": ((), (), (("e",), ("e", "ee", "s", "es"), ("s", "se"))),
-    "IN": ((), (), (("e", "s"), ("e", "ee", "se"))),
-    "IK": ((), ("s",), (("e", "es", "s", "ss"), ("e", "ee", "se"))),
-    "IX": ((), (), (("e", "s"), ("e", "ee", "se", "s", "es"))),
+    "N": "|s|e es",
+    "K": "s|s|e es ss",
+    "X": "|s|e es s ss",
+    "NN": "||e|e ee",
+    "NK": "|s|e es|e ee",
+    "NX": "||e|e ee s es",
+    "KN": "s||e|e ee se",
+    "KK": "s|s|e es ss|e ee se",
+    "KX": "s||e|e ee se s es",
+    "XN": "||e|e ee|s se",
+    "XK": "|s|e es|e ee|s se",
+    "XX": "||e|e ee s es|s se",
+    "IN": "||e s|e ee se",
+    "IK": "|s|e es s ss|e ee se",
+    "IX": "||e s|e ee se s es",
 }
 
 DH_NAMES = ("25519",)
@@ -73,7 +75,10 @@ def parse_pattern(name):
     base = name[:i]
     if base not in _PATTERNS:
         raise NoiseValueError("unknown handshake pattern: " + name)
-    pre_i, pre_r, messages = _PATTERNS[base]
+    parts = _PATTERNS[base].split("|")
+    pre_i = tuple(parts[0].split())
+    pre_r = tuple(parts[1].split())
+    messages = tuple(tuple(m.split()) for m in parts[2:])
     psk_count = 0
     if i < len(name):
         for modifier in name[i:].split("+"):

@@ -48,6 +48,12 @@ class CipherState:
     def has_key(self):
         return self._cipher is not None
 
+    @property
+    def key(self):
+        """The 32-byte k, or None. Not a Noise API: the session layer derives its record keys
+        from the two split() keys (docs/parts/session.md) and then drops these CipherStates."""
+        return self._key
+
     def set_nonce(self, nonce):
         """SetNonce(nonce): for explicit nonces carried by the session layer (§5.1, §11.4)."""
         if nonce < 0 or nonce >= MAX_NONCE:
@@ -159,7 +165,9 @@ class HandshakeState:
     s and e are 32-byte private keys (e only to fix the ephemeral, for test vectors); rs and re
     are the peer's 32-byte public keys known in advance (pre-messages). psks are the 32-byte
     pre-shared keys in the order their "psk" tokens appear (§9). rand gives random bytes for
-    the ephemeral key (os.urandom by default).
+    the ephemeral key (os.urandom by default). s_public, if given, is public_key(s) computed once
+    by the caller: it saves one X25519 per handshake on a slow device (a wrong value only makes
+    the handshake fail).
     """
 
     def __init__(
@@ -173,6 +181,7 @@ class HandshakeState:
         psks=(),
         re=None,
         rand=None,
+        s_public=None,
     ):
         pattern, _dh, cipher_name, _hash = parse_protocol_name(protocol_name)
         self.protocol_name = protocol_name
@@ -182,7 +191,9 @@ class HandshakeState:
         self.symmetric_state = SymmetricState(protocol_name, cipher_name)
         self.symmetric_state.mix_hash(prologue)
         self.s = _key(s, "s")
-        self.s_pub = None if s is None else x25519.public_key(self.s)
+        self.s_pub = _key(s_public, "s_public")
+        if self.s_pub is None and s is not None:
+            self.s_pub = x25519.public_key(self.s)
         self.e = _key(e, "e")
         self.e_pub = None
         self.rs = _key(rs, "rs")

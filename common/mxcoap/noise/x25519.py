@@ -73,7 +73,7 @@ def x25519(k, u):
         t2 = da - cb + p
         z3 = x1 * (t2 * t2 % p) % p
         x2 = aa * bb % p
-        z2 = e * ((aa + a24 * e) % p) % p
+        z2 = e * (aa + a24 * e) % p
     mask = _ALL_ONES * swap
     d = mask & (x2 ^ x3)
     x2 ^= d
