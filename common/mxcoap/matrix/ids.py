@@ -1,0 +1,215 @@
+"""Compact binary forms of Matrix identifiers (Matrix spec, "Appendices: Identifier Grammar").
+
+A compact form is a CBOR byte string (JSON has none, so it cannot be confused with a JSON value).
+A byte string of exactly 32 bytes is an event id of room version 4+ ("$" + 43 characters of
+unpadded url-safe base64 of a 32-byte hash). Every other form starts with a kind byte:
+
+    K_TEXT      0x00  UTF-8 text (only inside K_DEF, for a value with no shorter form)
+    K_ROOM      0x01  32 bytes: "!" + unpadded url-safe base64 (hash-based room id, v12)
+    K_EVENT_STD 0x02  32 bytes: "$" + unpadded standard base64 (event id, room version 3)
+    K_USER      0x03  server index, localpart: "@" + localpart + ":" + server
+    K_ALIAS     0x04  server index, localpart: "#" + localpart + ":" + server
+    K_ROOM_SRV  0x05  server index, opaque:    "!" + opaque + ":" + server
+    K_DEF       0x06  index, inner form: defines an interned value (session.py)
+    K_REF       0x07  index: an interned value
+    K_NUM       0x08  ASCII: a JSON number kept as its exact text (fraction, exponent)
+    K_MXC       0x09  server index, media id: "mxc://" + server + "/" + media id
+    K_RAWSEG    0x0a  ASCII: a path segment exactly as the client percent-encoded it
+    K_PAD       0x0b  a form that would otherwise be 32 bytes long, behind one padding byte
+    K_EVENT_SRV 0x0c  server index, opaque:    "$" + opaque + ":" + server (room versions 1-2)
+    K_UUID      0x0d  16 bytes: a lowercase canonical UUID string (transaction ids of some SDKs)
+
+Only exact canonical forms are compacted: base64 must re-encode to the same characters (a
+non-canonical last character is carried as text, never "normalised"), and a sigil form is only
+used when the server is in the map set's server table. Splitting at the first ":" and joining
+with ":" again is lossless whatever the localpart holds.
+"""
+
+import binascii
+
+from mxcoap.compat import UnicodeError, const, decode_utf8
+from mxcoap.matrix.errors import MatrixDecodeError
+
+K_TEXT = const(0)
+K_ROOM = const(1)
+K_EVENT_STD = const(2)
+K_USER = const(3)
+K_ALIAS = const(4)
+K_ROOM_SRV = const(5)
+K_DEF = const(6)
+K_REF = const(7)
+K_NUM = const(8)
+K_MXC = const(9)
+K_RAWSEG = const(10)
+K_PAD = const(11)
+K_EVENT_SRV = const(12)
+K_UUID = const(13)
+
+HASH_LEN = const(32)
+_B64_LEN = const(43)  # unpadded base64 of 32 bytes
+
+_SERVER_KINDS = {"@": K_USER, "#": K_ALIAS, "!": K_ROOM_SRV, "$": K_EVENT_SRV}
+_KIND_SIGILS = {K_USER: "@", K_ALIAS: "#", K_ROOM_SRV: "!", K_EVENT_SRV: "$"}
+_HEX = "0123456789abcdef"
+
+
+def _b64_chars(url):
+    chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return chars + ("-_" if url else "+/")
+
+
+_URL_ALPHABET = _b64_chars(True)
+_STD_ALPHABET = _b64_chars(False)
+
+
+def b64_encode(raw, url):
+    """Unpadded base64 (RFC 4648 §5 alphabet when url, §4 otherwise)."""
+    text = binascii.b2a_base64(raw).decode().rstrip("\n").rstrip("=")
+    if url:
+        text = text.replace("+", "-").replace("/", "_")
+    return text
+
+
+def b64_hash(text, url):
+    """The 32 bytes behind 43 characters of canonical unpadded base64, or None."""
+    if len(text) != _B64_LEN:
+        return None
+    alphabet = _URL_ALPHABET if url else _STD_ALPHABET
+    for ch in text:
+        if ch not in alphabet:
+            return None
+    std = text.replace("-", "+").replace("_", "/") if url else text
+    try:
+        raw = binascii.a2b_base64(std + "=")
+    except ValueError:
+        return None
+    # Re-encoding catches a last character with non-zero spare bits (RFC 4648 §3.5): such an id
+    # is a different string, so it must not be compacted into the canonical one.
+    if len(raw) != HASH_LEN or b64_encode(raw, url) != text:
+        return None
+    return raw
+
+
+def with_kind(kind, data):
+    """kind byte + data; a result of exactly 32 bytes gets K_PAD in front (32 means event id)."""
+    out = bytes((kind,)) + data
+    if len(out) == HASH_LEN:
+        out = bytes((K_PAD,)) + out
+    return out
+
+
+def _uuid_bytes(s):
+    if len(s) != 36:
+        return None
+    hexpart = ""
+    for i in range(36):
+        ch = s[i]
+        if i in (8, 13, 18, 23):
+            if ch != "-":
+                return None
+        elif ch not in _HEX:
+            return None
+        else:
+            hexpart += ch
+    return bytes.fromhex(hexpart)
+
+
+def _uuid_text(raw):
+    h = raw.hex()
+    return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+
+
+def compact(s, server_index):
+    """The compact byte form of string s, or None when s has no form shorter than its text."""
+    n = len(s)
+    if n < 2:
+        return None
+    sigil = s[0]
+    if n == _B64_LEN + 1 and (sigil == "$" or sigil == "!"):
+        raw = b64_hash(s[1:], True)
+        if raw is not None:
+            return raw if sigil == "$" else bytes((K_ROOM,)) + raw
+        if sigil == "$":
+            raw = b64_hash(s[1:], False)
+            if raw is not None:
+                return bytes((K_EVENT_STD,)) + raw
+    kind = _SERVER_KINDS.get(sigil)
+    if kind is not None:
+        colon = s.find(":")
+        if colon > 0:
+            idx = server_index.get(s[colon + 1 :])
+            if idx is not None:
+                return with_kind(kind, bytes((idx,)) + s[1:colon].encode("utf-8"))
+        return None
+    if sigil == "m" and s.startswith("mxc://"):
+        slash = s.find("/", 6)
+        if slash > 0:
+            idx = server_index.get(s[6:slash])
+            if idx is not None:
+                return with_kind(K_MXC, bytes((idx,)) + s[slash + 1 :].encode("utf-8"))
+        return None
+    raw = _uuid_bytes(s)
+    if raw is not None:
+        return bytes((K_UUID,)) + raw
+    return None
+
+
+def text(data):
+    """Strict UTF-8 (the peer may send anything)."""
+    try:
+        return decode_utf8(data)
+    except UnicodeError:
+        raise MatrixDecodeError("compact form holds invalid UTF-8")
+
+
+def _server(servers, data):
+    if not data:
+        raise MatrixDecodeError("compact id without server index")
+    i = data[0]
+    if i >= len(servers):
+        raise MatrixDecodeError("server index " + str(i) + " outside the server table")
+    return servers[i]
+
+
+def split_kind(data):
+    """(kind, rest) of a compact form; kind is None for a 32-byte event id. Removes K_PAD."""
+    n = len(data)
+    if n == HASH_LEN:
+        return None, data
+    if n == 0:
+        raise MatrixDecodeError("empty compact form")
+    kind = data[0]
+    if kind == K_PAD:
+        # Padding exists only to step a form off the 32-byte length (with_kind).
+        if n != HASH_LEN + 1 or data[1] == K_PAD:
+            raise MatrixDecodeError("misplaced padding byte")
+        kind = data[1]
+        return kind, data[2:]
+    return kind, data[1:]
+
+
+def expand(kind, body, servers):
+    """The string behind a compact form other than K_DEF/K_REF/K_NUM/K_RAWSEG."""
+    if kind is None:
+        return "$" + b64_encode(body, True)
+    if kind == K_ROOM or kind == K_EVENT_STD:
+        if len(body) != HASH_LEN:
+            raise MatrixDecodeError("hash id of wrong length")
+        return ("!" if kind == K_ROOM else "$") + b64_encode(body, kind == K_ROOM)
+    sigil = _KIND_SIGILS.get(kind)
+    if sigil is not None:
+        return sigil + text(body[1:]) + ":" + _server(servers, body)
+    if kind == K_MXC:
+        return "mxc://" + _server(servers, body) + "/" + text(body[1:])
+    if kind == K_TEXT:
+        return text(body)
+    if kind == K_UUID:
+        if len(body) != 16:
+            raise MatrixDecodeError("UUID of wrong length")
+        return _uuid_text(body)
+    raise MatrixDecodeError("unknown compact kind " + str(kind))
+
+
+def internable(s):
+    """Identifiers worth interning: they recur across messages (rooms, users, aliases)."""
+    return len(s) > 3 and (s[0] == "!" or s[0] == "@" or s[0] == "#")

@@ -1,0 +1,113 @@
+"""Bodies of both directions: compact JSON, raw bytes of any type, optional DEFLATE.
+
+- A body with Content-Type exactly "application/json" that parses (jsontext.py) is sent as one
+  compact CBOR item (body.py) with no Content-Format option: that absence means "compact JSON".
+- Any other body is sent as its exact bytes, typed by Content-Format (IANA number for the exact
+  Content-Type string), by Mx-Header Content-Type (any other string), or by Mx-Header
+  HDR_NO_CONTENT_TYPE (a body without Content-Type). JSON that cannot be carried as data (lone
+  surrogates, duplicate keys, too deep) goes this way too: the server then judges it itself.
+- The payload is replaced by its raw DEFLATE (RFC 1951) with the map set's dictionary, marked
+  by the empty Mx-Deflate option, when that saves more than the option costs.
+"""
+
+from mxcoap import cbor
+from mxcoap.coap.numbers import CONTENT_FORMAT
+from mxcoap.coap.options import decode_uint
+from mxcoap.compat import const
+from mxcoap.matrix import headers as _headers
+from mxcoap.matrix import jsontext
+from mxcoap.matrix.errors import MatrixDecodeError, MatrixEncodeError
+from mxcoap.matrix.numbers import CONTENT_TYPE_JSON, OPT_DEFLATE, OPT_HEADER
+
+try:
+    from mxcoap import deflate as _deflate
+except ImportError:  # pragma: no cover - a build without the compressor
+    _deflate = None
+
+MAX_BODY = const(1048576)  # decompressed body bytes accepted from the peer
+MIN_DEFLATE = const(24)  # shorter payloads never win against 3 bytes of option
+MAX_DEFLATE_INPUT = const(65536)  # do not spend the device's time on large media
+_DEFLATE_COST = const(3)  # option header with a delta from a private option (worst case)
+
+_TEXTUAL = ("application/json", "text/", "application/xml", "image/svg+xml")
+
+
+def encode_body(body, content_type, encoder, schema):
+    """(options, payload) for a body; `encoder` is a body.Encoder, whose defs are kept only if
+    the compact form is the one sent."""
+    opts = []
+    payload = b""
+    compact = False
+    if body and content_type == CONTENT_TYPE_JSON:
+        mark = len(encoder.defs)
+        try:
+            payload = cbor.dumps(encoder.body(jsontext.loads(body), schema))
+            compact = True
+        except (jsontext.JsonError, MatrixEncodeError, cbor.CBORError):
+            while len(encoder.defs) > mark:
+                encoder.defs.pop()
+    if not compact:
+        opt = _headers.content_type_option(content_type, bool(body))
+        if opt is not None:
+            opts.append(opt)
+        payload = bytes(body)
+    if compact or _textual(content_type):
+        packed = _compress(payload, encoder.maps.dictionary)
+        if packed is not None:
+            opts.append((OPT_DEFLATE, b""))
+            payload = packed
+    return opts, payload
+
+
+def _textual(content_type):
+    if content_type is None:
+        return False
+    for prefix in _TEXTUAL:
+        if content_type.startswith(prefix):
+            return True
+    return False
+
+
+def _compress(payload, dictionary):
+    if _deflate is None or not MIN_DEFLATE <= len(payload) <= MAX_DEFLATE_INPUT:
+        return None
+    packed = _deflate.compress(payload, zdict=dictionary)
+    if len(packed) + _DEFLATE_COST < len(payload):
+        return packed
+    return None
+
+
+def decode_body(msg, decoder, schema):
+    """(headers, body bytes): the Content-Type header (if any) and the body, from a message."""
+    payload = msg.payload
+    if msg.opt(OPT_DEFLATE) is not None:
+        if _deflate is None:
+            raise MatrixDecodeError("Mx-Deflate without a decompressor", 500)
+        try:
+            payload = _deflate.decompress(payload, zdict=decoder.maps.dictionary,
+                                          max_size=MAX_BODY)
+        except _deflate.DeflateError as e:
+            raise MatrixDecodeError("bad DEFLATE payload: " + str(e))
+    cf = msg.opt(CONTENT_FORMAT)
+    typed = cf is not None
+    content_type = None
+    if typed:
+        content_type = _headers.CONTENT_FORMAT_TYPES.get(decode_uint(cf))
+        if content_type is None:
+            raise MatrixDecodeError("Content-Format " + str(decode_uint(cf)) + " not mapped")
+    for value in msg.opts(OPT_HEADER):
+        if value and value[0] in (0, 1):  # HDR_NO_CONTENT_TYPE, HDR_CONTENT_TYPE
+            if typed:
+                raise MatrixDecodeError("body typed twice")
+            typed = True
+            content_type = _headers.decode_header(value)[1]
+    if typed:
+        return ([("Content-Type", content_type)] if content_type is not None else []), payload
+    if not payload:
+        return [], b""
+    try:
+        item = cbor.loads(payload)
+    except cbor.CBORError as e:
+        raise MatrixDecodeError("compact body is not CBOR: " + str(e))
+    value = decoder.body(item, schema)
+    return [("Content-Type", CONTENT_TYPE_JSON)], jsontext.dumps(value)

@@ -1,0 +1,90 @@
+"""HTTP response <-> compact CoAP response (docs/parts/matrix.md, "Responses").
+
+    CoAP code   the status (status.py), with Mx-Status when the code cannot say it exactly
+    Mx-Header   Retry-After, Location, Content-Disposition (and `extra` headers) (headers.py)
+    body        payload.py, with the request's route schema for compact JSON
+    Mx-Error    set only on answers the proxy makes itself (error_response): the request never
+                reached the HTTP server
+"""
+
+from mxcoap.coap import Message
+from mxcoap.coap.options import decode_uint, encode_uint
+from mxcoap.matrix import headers as _headers
+from mxcoap.matrix import jsontext, status
+from mxcoap.matrix.body import Decoder, Encoder
+from mxcoap.matrix.errors import REASON_UNKNOWN_REFERENCE, PeerLostState
+from mxcoap.matrix.numbers import OPT_ERROR, OPT_HEADER, OPT_STATUS
+from mxcoap.matrix.payload import decode_body, encode_body
+
+
+class HttpResponse:
+    """status (int), header list of (name, value), body bytes."""
+
+    def __init__(self, status, headers=None, body=b""):
+        self.status = status
+        self.headers = list(headers or ())
+        self.body = bytes(body)
+
+    def header(self, name):
+        return _headers.find(self.headers, name)
+
+    def __repr__(self):
+        return "<HttpResponse " + str(self.status) + " " + str(len(self.body)) + "B>"
+
+
+def encode_response(resp, session, route=None, extra_headers=()):
+    """The compact CoAP response (code, options, payload; the endpoint fills type, mid, token)
+    for an HttpResponse answering a request that used `route` (HttpRequest.route)."""
+    code, exact = status.to_coap(resp.status)
+    opts = []
+    if exact is not None:
+        opts.append((OPT_STATUS, encode_uint(exact)))
+    hopts, content_type, bearer = _headers.encode_headers(resp.headers, extra_headers)
+    opts.extend(hopts)
+    if bearer is not None:  # a response never carries a session token: keep it as a header
+        opts.append((OPT_HEADER, b"\x05Bearer " + bearer.encode("utf-8")))
+    enc = Encoder(session.maps, session.tx)
+    bopts, payload = encode_body(resp.body, content_type, enc,
+                                 route.resp_schema if route else None)
+    opts.extend(bopts)
+    return Message(code=code, options=opts, payload=payload)
+
+
+def decode_response(msg, session, exchange):
+    """The HttpResponse behind a compact CoAP response (edge side). Confirms what the request
+    defined when the status is 2xx. Raises PeerLostState when the host did not know a
+    reference (resend the request: the host did not forward it)."""
+    err = msg.opt(OPT_ERROR)
+    if err is not None:
+        diag = msg.payload.decode() if msg.payload else ""
+        if err == bytes((REASON_UNKNOWN_REFERENCE,)):
+            session.peer_lost_state()
+            raise PeerLostState("peer lost session state: " + diag)
+        body = jsontext.dumps({"errcode": "M_UNKNOWN", "error": "mxcoap proxy: " + diag})
+        return HttpResponse(502, [("Content-Type", "application/json")], body)
+    exact = msg.opt(OPT_STATUS)
+    code = status.from_coap(msg.code, decode_uint(exact) if exact is not None else None)
+    dec = Decoder(session.maps, session.rx)
+    route = exchange.route if exchange is not None else None
+    headers = []
+    for value in msg.opts(OPT_HEADER):
+        if value and value[0] < 2:
+            continue  # body typing, read by decode_body
+        headers.append(_headers.decode_header(value))
+    body_headers, body = decode_body(msg, dec, route.resp_schema if route else None)
+    if exchange is not None:
+        session.answered(exchange, code)
+    return HttpResponse(code, body_headers + headers, body)
+
+
+def error_response(error):
+    """The answer a proxy makes itself to a request it could not decode (a MatrixError)."""
+    code, _ = status.to_coap(error.status if error.status in (400, 405, 500, 502) else 400)
+    diag = error.message.encode("utf-8")[:120]
+    return Message(code=code, options=[(OPT_ERROR, bytes((error.reason,)))], payload=diag)
+
+
+def is_proxy_error(msg):
+    return msg.opt(OPT_ERROR) is not None
+
+

@@ -1,0 +1,118 @@
+"""Per-session state both peers keep: interned identifiers and the access token.
+
+Rules (docs/parts/matrix.md, "Session state"), which hold under loss, retransmission and
+reordering because a reference is only ever sent once the peer provably holds its value:
+
+- The sender of a value gives it an index the first time and sends a *definition* (index and
+  full value) in every message that needs the value until the definition is confirmed; after
+  that it sends the *reference* (the index alone). An index is never reused, so a definition
+  repeated, duplicated or arriving late always says the same thing.
+- Requests (edge -> host): a definition is confirmed by a 2.xx answer to a request that
+  carried it. Only a translated HTTP 2xx answer proves the host decoded the request; any other
+  answer leaves the definition pending, which costs bytes, never correctness.
+- Responses (host -> edge): the edge lists the indices it learned in the Mx-Ack option of its
+  next requests until one of them gets a 2.xx answer; the host confirms an index when it reads
+  it in Mx-Ack.
+- The access token uses the same scheme in its own table of slots; a request without the
+  Mx-Auth option means slot 0, so the steady state costs nothing.
+- Tables are bounded (MAX_INTERNED, MAX_TOKENS); a full table stops interning (values then
+  travel in full), it never evicts. A new secure session starts a new Session.
+"""
+
+from mxcoap.compat import const
+from mxcoap.matrix.errors import MatrixDecodeError, UnknownReference
+
+MAX_INTERNED = const(256)  # indices are one byte
+MAX_TOKENS = const(16)
+MAX_INTERNED_LEN = const(255)  # longer strings are not worth a table entry on the device
+
+
+class InternEncoder:
+    """The sending side of one table."""
+
+    def __init__(self, limit=MAX_INTERNED):
+        self.limit = limit
+        self.index = {}  # value -> index
+        self.confirmed = set()
+
+    def lookup(self, value):
+        """(confirmed, index) for value, assigning an index if needed; None when full."""
+        i = self.index.get(value)
+        if i is None:
+            if len(self.index) >= self.limit or len(value) > MAX_INTERNED_LEN:
+                return None
+            i = len(self.index)
+            self.index[value] = i
+        return i in self.confirmed, i
+
+    def confirm(self, indices):
+        n = len(self.index)
+        for i in indices:
+            if 0 <= i < n:
+                self.confirmed.add(i)
+
+    def forget_confirmations(self):
+        """The peer lost its table: define everything again before referring to it."""
+        self.confirmed = set()
+
+
+class InternDecoder:
+    """The receiving side of one table."""
+
+    def __init__(self, limit=MAX_INTERNED):
+        self.limit = limit
+        self.values = {}  # index -> value
+        self.unacked = set()  # learned from responses, not yet acknowledged (edge side)
+
+    def define(self, i, value):
+        if not 0 <= i < self.limit:
+            raise MatrixDecodeError("interned index " + str(i) + " out of range")
+        old = self.values.get(i)
+        if old is not None and old != value:
+            raise MatrixDecodeError("interned index " + str(i) + " redefined")
+        self.values[i] = value
+        self.unacked.add(i)
+
+    def lookup(self, i):
+        value = self.values.get(i)
+        if value is None:
+            raise UnknownReference("unknown interned index " + str(i))
+        return value
+
+
+class Exchange:
+    """What one request put at stake, so that its answer can confirm it (edge side)."""
+
+    def __init__(self):
+        self.route = None  # routes.Route the request used, or None (verbatim path)
+        self.defs = []  # indices defined in the request
+        self.token_def = None  # token slot defined in the request
+        self.acks = []  # indices acknowledged in the request (Mx-Ack)
+
+
+class Session:
+    """Both directions' tables for one secure session; `maps` is the agreed maps.MapSet.
+
+    The edge encodes requests with `tx`/`tokens_tx` and decodes responses with `rx`; the host
+    decodes requests with `rx`/`tokens_rx` and encodes responses with `tx`.
+    """
+
+    def __init__(self, maps):
+        self.maps = maps
+        self.tx = InternEncoder()
+        self.rx = InternDecoder()
+        self.tokens_tx = InternEncoder(MAX_TOKENS)
+        self.tokens_rx = InternDecoder(MAX_TOKENS)
+
+    def answered(self, exchange, status):
+        """The answer to `exchange` arrived with HTTP `status` (edge side)."""
+        if 200 <= status < 300:
+            self.tx.confirm(exchange.defs)
+            if exchange.token_def is not None:
+                self.tokens_tx.confirm((exchange.token_def,))
+            for i in exchange.acks:
+                self.rx.unacked.discard(i)
+
+    def peer_lost_state(self):
+        self.tx.forget_confirmations()
+        self.tokens_tx.forget_confirmations()
