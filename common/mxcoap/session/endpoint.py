@@ -497,7 +497,7 @@ class SecureEndpoint:
     def _start_ik(self, peer, coap, now):
         p = _Pending(peer, None, IK, None, None, now)
         p.local_sid = self._alloc_sid(p)
-        hs = new_initiator(IK, self.static_private, peer.static_key, self.rand)
+        hs = new_initiator(IK, self.static_private, self.static_public, peer.static_key, self.rand)
         fresh = self.known_peers.next_fresh(peer.static_key, self._fresh_floor())
         room = self.params.max_datagram - 1 - COOKIE_LEN - IK1_OVERHEAD - 11 - len(peer.hello)
         carried = coap if len(coap) <= room else b""
@@ -517,7 +517,7 @@ class SecureEndpoint:
             p.local_sid = self._alloc_sid(p)
         else:
             self._sids[local_sid] = p
-        hs = new_initiator(XX, self.static_private, None, self.rand)
+        hs = new_initiator(XX, self.static_private, self.static_public, None, self.rand)
         msg = hs.write_message(encode_xx1(p.local_sid, peer.hello))
         p.hs = hs
         p.msg = msg
@@ -668,7 +668,7 @@ class SecureEndpoint:
             self._on_xx1(msg, addr, now)
 
     def _on_ik1(self, msg, addr, now):
-        hs = new_responder(IK, self.static_private, self.rand)
+        hs = new_responder(IK, self.static_private, self.static_public, self.rand)
         payload = hs.read_message(msg)
         key = hs.remote_static
         rid, fresh, hello, coap = decode_ik1(payload)
@@ -707,7 +707,7 @@ class SecureEndpoint:
         self._flush_queue(peer)
 
     def _on_xx1(self, msg, addr, now):
-        hs = new_responder(XX, self.static_private, self.rand)
+        hs = new_responder(XX, self.static_private, self.static_public, self.rand)
         rid, hello = decode_xx1(hs.read_message(msg))
         ans = _Answer(XX, hs, None, rid, hello, addr, msg, now)
         ans.local_sid = self._alloc_sid(ans)

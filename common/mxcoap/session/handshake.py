@@ -18,14 +18,23 @@ XX2_OVERHEAD = const(32 + 48 + 16)
 XX3_OVERHEAD = const(48 + 16)
 
 
-def new_initiator(pattern, static_private, remote_static=None, rand=None):
+def new_initiator(pattern, static_private, static_public, remote_static=None, rand=None):
     return HandshakeState(
-        pattern, True, s=static_private, rs=remote_static, prologue=PROLOGUE, rand=rand
+        pattern,
+        True,
+        s=static_private,
+        rs=remote_static,
+        prologue=PROLOGUE,
+        rand=rand,
+        s_public=static_public,
     )
 
 
-def new_responder(pattern, static_private, rand=None):
-    return HandshakeState(pattern, False, s=static_private, prologue=PROLOGUE, rand=rand)
+def new_responder(pattern, static_private, static_public, rand=None):
+    # s_public computed once per endpoint: no X25519 work before the handshake is accepted.
+    return HandshakeState(
+        pattern, False, s=static_private, prologue=PROLOGUE, rand=rand, s_public=static_public
+    )
 
 
 def _sid(n):

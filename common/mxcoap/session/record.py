@@ -12,14 +12,6 @@ INFO_I2R = b"mxcoap/1 i2r"
 INFO_R2I = b"mxcoap/1 r2i"
 
 
-def _cipher_key(cipher_state):
-    # The 32-byte k of a Noise CipherState (Noise §5.1); the noise package keeps it as `_key`.
-    k = getattr(cipher_state, "key", None)
-    if k is None or callable(k):
-        k = cipher_state._key
-    return bytes(k)
-
-
 def derive_keys(h, k1, k2):
     """((key_i2r, iv_i2r), (key_r2i, iv_r2i)): HKDF-SHA256(salt=h, ikm=k, info, L=29) each."""
     out = []
@@ -32,7 +24,7 @@ def derive_keys(h, k1, k2):
 def keys_from_handshake(hs):
     """derive_keys() over a finished HandshakeState."""
     c1, c2 = hs.split()
-    return derive_keys(hs.handshake_hash, _cipher_key(c1), _cipher_key(c2))
+    return derive_keys(hs.handshake_hash, c1.key, c2.key)
 
 
 def make_nonce(iv, counter):
