@@ -139,3 +139,44 @@ def echo_server(body_for=None, delay=None):
             ep.respond(ev.handle, Message(code=CONTENT, payload=body), now)
 
     return handler
+
+
+SEED_MESSAGES = [
+    "40017d34bb74656d7065726174757265",  # RFC 7252 Figure 16 request
+    "60457d34ff32322e332043",  # its piggybacked response
+    "4101000120b174e0fe",  # token, Uri-Path, a large delta
+    "42020002abcdb275701d0e0a3c0264ff78797a",  # POST with Block1 and Size1
+    "5101000361b1727d1c0101ff",  # NON with Block2 and Request-Tag-ish options
+    "40000005",  # ping
+    "70000006",  # RST
+]
+
+
+def hostile_datagrams(seed, count):
+    """Random, truncated, bit-flipped and spliced datagrams, plus edge sizes (0, 1, header
+    only, 64 KB)."""
+    rng = XorShift(seed)
+    seeds = [bytes.fromhex(h) for h in SEED_MESSAGES]
+    out = [b"", b"\x40", b"\x40\x01\x00\x01", b"\x40\x01\x00\x02" + b"\xff" * 65531,
+           b"\x40\x01\x00\x03\xbe\xff\xff" + b"x" * 65000, b"\x4f\x01\x00\x04" + b"\x00" * 15]
+    for _ in range(count):
+        kind = rng.next() % 5
+        base = seeds[rng.next() % len(seeds)]
+        if kind == 0:
+            data = rng.bytes(rng.next() % 40)
+        elif kind == 1:
+            data = base[:rng.next() % (len(base) + 1)]
+        elif kind == 2:
+            buf = bytearray(base)
+            for _ in range(1 + rng.next() % 4):
+                i = rng.next() % len(buf)
+                buf[i] ^= 1 << (rng.next() % 8)
+            data = bytes(buf)
+        elif kind == 3:
+            other = seeds[rng.next() % len(seeds)]
+            data = base[:rng.next() % (len(base) + 1)] + other[rng.next() % len(other):]
+        else:
+            data = bytes((0x40 | (rng.next() & 0x3F), rng.next() & 0xFF)) + rng.bytes(
+                2 + rng.next() % 30)
+        out.append(data)
+    return out

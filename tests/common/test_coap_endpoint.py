@@ -420,3 +420,45 @@ class TestObserve(unittest.TestCase):
         self.assertEqual(Message.decode(net.sent(C, S)[-1][3]).mtype, RST)
         with self.assertRaises(CoapUsageError):
             server.notify(handles[0], Message(code=CONTENT, payload=b"v4"), net.now)
+
+
+class TestHostileInput(unittest.TestCase):
+    """A fixed corpus of hostile datagrams (the hypothesis fuzzer in tests/host goes further)."""
+
+    def test_corpus_then_normal_request(self):
+        from coap_net import hostile_datagrams
+        from mxcoap.coap.endpoint import MAX_DEDUP_PER_PEER
+
+        params = TransmissionParams(max_peers=8, max_exchanges_per_peer=4)
+        ep = Endpoint(params, rand=zeros)
+        t = 0.0
+        for i, data in enumerate(hostile_datagrams(42, 600)):
+            t += 0.01
+            ep.receive_datagram(data, ("10.9.0." + str(i % 20), 1000 + i % 3), t)
+            ev = ep.next_event()
+            while ev is not None:
+                if isinstance(ev, RequestReceived) and i % 2:
+                    ep.respond(ev.handle, Message(code=CONTENT, payload=b"x" * (i % 3000)), t)
+                ev = ep.next_event()
+            ep.datagrams_to_send(t)
+            if i % 50 == 0:
+                ep.handle_timer(t)
+        self.assertEqual(ep.stats["internal_errors"], 0, repr(ep.last_error))
+        self.assertLessEqual(len(ep._peers), 8)
+        for peer in ep._peers.values():
+            self.assertLessEqual(len(peer.dedup), MAX_DEDUP_PER_PEER)
+            self.assertLessEqual(peer.server_exchanges, 4)
+        self.assertLessEqual(len(ep._block1.items), params.max_reassembly_buffers)
+        self.assertLessEqual(len(ep._cache.items), params.max_response_cache)
+        # Still serves a normal request afterwards (with time moved on past old state).
+        t += 1000.0
+        ep.handle_timer(t)
+        ep.datagrams_to_send(t)
+        while ep.next_event() is not None:
+            pass
+        ep.receive_datagram(Message(CON, GET, 4242, b"z", [(URI_PATH, b"ok")]).encode(), C, t)
+        ev = ep.next_event()
+        self.assertIsInstance(ev, RequestReceived)
+        ep.respond(ev.handle, Message(code=CONTENT, payload=b"fine"), t)
+        out = [Message.decode(d) for d, _ in ep.datagrams_to_send(t)]
+        self.assertEqual([(m.mtype, m.code, m.payload) for m in out], [(ACK, CONTENT, b"fine")])

@@ -559,16 +559,18 @@ class Endpoint:
         for n in (BLOCK1, BLOCK2, SIZE1, REQUEST_TAG, ECHO):
             request.remove_option(n)
         ex.request = request
-        if ex.mtype == CON:
-            ex.deadline = now + self.params.separate_delay
-            self._timed.add(ex)
+        # An answer the application never gives must not hold state forever: the client has
+        # given up after EXCHANGE_LIFETIME (NON_LIFETIME for NON) anyway.
+        ex.expires = now + (self.params.EXCHANGE_LIFETIME if ex.mtype == CON
+                            else self.params.NON_LIFETIME)
+        ex.deadline = now + self.params.separate_delay if ex.mtype == CON else ex.expires
+        self._timed.add(ex)
         self._events.append(RequestReceived(ex, request, addr))
 
     def _send_empty_ack(self, ex, peer):
         data = Message(ACK, 0, ex.mid).encode()
         ex.record.reply = data
         ex.state = "acked"
-        ex.deadline = None
         self._send_raw(data, ex.addr, peer, True)
 
     def _send_blocks_from(self, ex, entry, now):
@@ -700,16 +702,27 @@ class Endpoint:
             if isinstance(obj, Transmission):
                 self._retransmit(obj, now)
             elif isinstance(obj, ServerExchange):
-                self._timed.discard(obj)
-                if obj.state == "pending":
-                    peer = self._peers.get(obj.addr)
-                    self._send_empty_ack(obj, peer)
+                self._server_timer(obj, now)
             elif isinstance(obj, ClientRequest):
                 obj.on_timer(now)
         if self._next_sweep is not None and now >= self._next_sweep:
             self._next_sweep = None
             self._sweep(now)
             self._arm_sweep(now)
+
+    def _server_timer(self, ex, now):
+        peer = self._peers.get(ex.addr)
+        if ex.expires is not None and now < ex.expires:
+            if ex.state == "pending" and ex.mtype == CON:
+                self._send_empty_ack(ex, peer)  # RFC 7252 §5.2.2: ACK now, answer later
+            ex.deadline = ex.expires
+            return
+        self._timed.discard(ex)
+        if ex.state in ("pending", "acked"):
+            ex.state = "done"
+            if ex.counted and peer is not None:
+                peer.server_exchanges -= 1
+                ex.counted = False
 
     def _retransmit(self, tr, now):
         if tr.retransmissions >= self.params.MAX_RETRANSMIT:

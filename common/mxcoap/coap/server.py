@@ -20,7 +20,8 @@ class ServerExchange:
         self.token = token
         self.record = record  # the DedupRecord of the request's Message ID
         self.state = "pending"  # -> "acked" (empty ACK sent) -> "done" / "observing"
-        self.deadline = None  # when to send the empty ACK
+        self.deadline = None  # when to send the empty ACK, then when to give up
+        self.expires = None  # the client has given up by then
         self.block1 = None  # Block1 value to return in the final response (RFC 7959 §2.3)
         self.block2 = None  # (num, szx) the client asked for (RFC 7959 §2.4)
         self.cache_key = None
