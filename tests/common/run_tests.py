@@ -9,6 +9,8 @@ import unittest
 TEST_MODULES = [
     "test_compat",
     "test_cbor",
+    "test_noise_primitives",
+    "test_noise_vectors",
 ]
 
 if __name__ == "__main__":
