@@ -411,3 +411,135 @@ class TestRetry(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestFlows(unittest.TestCase):
+    def test_ik2_waits_for_the_response_then_goes_without(self):
+        p = _Pair()
+        p.a.send(p.pid, b"slow request", 0.0)
+        p.move(0.0, p.a, C, p.b)
+        drain(p.b)
+        self.assertEqual(p.b.datagrams_to_send(0.0), [])  # IK2 held back for the response
+        wait = p.b.params.ik2_wait
+        self.assertEqual(p.b.get_timer(), wait)
+        p.b.handle_timer(wait)
+        out = p.move(wait, p.b, S, p.a)
+        self.assertEqual(len(out), 1)
+        self.assertEqual(out[0][0], H.IK2)
+        self.assertEqual(of_type(drain(p.a), MessageReceived), [])
+        p.b.send(public_key(CKEY), b"late answer", wait + 1)
+        out = p.move(wait + 1, p.b, S, p.a)
+        self.assertEqual(out[0][0] & 0x80, 0)  # a transport datagram
+        self.assertEqual([e.data for e in of_type(drain(p.a), MessageReceived)], [b"late answer"])
+
+    def test_duplicate_ik1_gets_cached_ik2(self):
+        p = _Pair()
+        p.a.send(p.pid, b"req", 0.0)
+        p.move(0.0, p.a, C, p.b)
+        p.b.send(public_key(CKEY), b"resp", 0.1)
+        ik2 = p.b.datagrams_to_send(0.1)[0][0]  # lost
+        self.assertEqual(len(of_type(drain(p.b), MessageReceived)), 1)
+        p.a.send(p.pid, b"req", 2.0)  # CoAP retransmission: the same IK1 again
+        again = p.move(2.0, p.a, C, p.b)
+        self.assertEqual(again, [p.wire[0]])
+        self.assertEqual(of_type(drain(p.b), MessageReceived), [])  # not handed up twice
+        self.assertEqual(p.move(2.0, p.b, S, p.a), [ik2])
+        self.assertEqual([e.data for e in of_type(drain(p.a), MessageReceived)], [b"resp"])
+
+    def test_second_message_waits_for_the_handshake(self):
+        p = _Pair()
+        p.a.send(p.pid, b"one", 0.0)
+        p.a.send(p.pid, b"two", 0.0)
+        self.assertEqual(len(p.a.datagrams_to_send(0.0)), 1)
+        p.a.send(p.pid, b"one", 0.0)
+        out = p.a.datagrams_to_send(0.0)
+        p.b.receive_datagram(out[0][0], C, 0.0)
+        p.b.send(public_key(CKEY), b"r1", 0.0)
+        p.settle()
+        self.assertEqual([e.data for e in of_type(drain(p.b), MessageReceived)], [b"one", b"two"])
+
+    def test_handshake_timeout(self):
+        p = _Pair()
+        p.a.send(p.pid, b"into the void", 0.0)
+        p.a.datagrams_to_send(0.0)
+        t = p.a.get_timer()
+        self.assertEqual(t, p.a.params.handshake_timeout)
+        p.a.handle_timer(t)
+        closed = of_type(drain(p.a), SessionClosed)
+        self.assertEqual([c.reason for c in closed], ["handshake timeout"])
+        p.a.send(p.pid, b"again", t + 1)  # a new handshake starts
+        self.assertEqual(p.a.datagrams_to_send(t + 1)[0][0][0], H.IK1)
+
+    def test_xx3_duplicate_hands_the_message_up_again(self):
+        p = _Pair(ik=False)
+        p.a.send(p.pid, b"first", 0.0)
+        p.move(0.0, p.a, C, p.b)  # XX1
+        p.move(0.0, p.b, S, p.a)  # XX2
+        xx3 = p.move(0.0, p.a, C, p.b)[0]
+        self.assertEqual(xx3[0], H.XX3)
+        self.assertEqual(len(of_type(drain(p.b), MessageReceived)), 1)
+        p.b.send(public_key(CKEY), b"answer", 0.0)
+        p.b.datagrams_to_send(0.0)  # lost
+        p.a.send(p.pid, b"first", 2.0)  # retransmission: XX3 again (not yet confirmed)
+        self.assertEqual(p.move(2.0, p.a, C, p.b), [xx3])
+        self.assertEqual([e.data for e in of_type(drain(p.b), MessageReceived)], [b"first"])
+        self.assertEqual(p.b.session_count(), 1)
+
+    def test_stale_session_rehandshakes(self):
+        p = _Pair()
+        p.a.send(p.pid, b"q", 0.0)
+        p.settle()
+        p.b.handle_timer(5.0)
+        p.settle(5.0)
+        stale = p.a.params.stale_sends
+        for i in range(stale):
+            p.a.send(p.pid, b"unanswered", 6.0 + i)
+            self.assertEqual(p.a.datagrams_to_send(6.0)[0][0][0] & 0x80, 0)
+        p.a.send(p.pid, b"unanswered", 20.0)
+        self.assertEqual(p.a.datagrams_to_send(20.0)[0][0][0], H.IK1)
+        self.assertIn("stale", [c.reason for c in of_type(drain(p.a), SessionClosed)])
+
+    def test_keepalive_not_passed_up(self):
+        p = _Pair()
+        p.a.send(p.pid, b"q", 0.0)
+        p.settle()
+        p.b.handle_timer(5.0)
+        p.settle(5.0)
+        drain(p.b)
+        p.a.send(p.pid, b"", 6.0)
+        out = p.move(6.0, p.a, C, p.b)
+        self.assertEqual(len(out[0]), 1 + 1 + 8)
+        self.assertEqual(drain(p.b), [])
+
+    def test_usage_errors(self):
+        from mxcoap.session import SessionUsageError
+
+        p = _Pair()
+        with self.assertRaises(SessionUsageError):
+            p.a.send(b"\x00" * 32, b"x", 0.0)
+        with self.assertRaises(SessionUsageError):
+            p.a.send(p.pid, bytes(1280), 0.0)
+
+    def test_two_byte_session_ids(self):
+        server = SecureEndpoint(
+            SKEY, rand=key_rng(9), params=SessionParams(handshakes_per_second=100)
+        )
+        for i in range(33):
+            ep = SecureEndpoint(key_from(3000 + i), rand=key_rng(4000 + i))
+            pid = ep.connect(S, 0.0, remote_static=public_key(SKEY))
+            ep.send(pid, b"hi", 0.0)
+            addr = ("10.2.0." + str(i), 7)
+            for d, _ in ep.datagrams_to_send(0.0):
+                server.receive_datagram(d, addr, 0.0)
+            drain(server)
+            server.send(ep.static_public, b"ok", 0.0)
+            for d, _ in server.datagrams_to_send(0.0):
+                ep.receive_datagram(d, S, 0.0)
+            self.assertEqual([e.data for e in of_type(drain(ep), MessageReceived)], [b"ok"])
+            ep.send(pid, b"more", 1.0)
+            d = ep.datagrams_to_send(1.0)[0][0]
+            server.receive_datagram(d, addr, 1.0)
+            self.assertEqual([e.data for e in of_type(drain(server), MessageReceived)], [b"more"])
+        # 31 ids fit in byte 0; the rest cost 2 more bytes.
+        self.assertEqual(len(d), 1 + 2 + 1 + 4 + 8)
+        self.assertEqual(server.session_count(), 33)

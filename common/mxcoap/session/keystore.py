@@ -181,10 +181,7 @@ class KnownPeers:
 
     def accept_fresh(self, key, fresh):
         """True (and remembered) if `fresh` is above every value accepted from `key`."""
-        e = self._by_key.get(bytes(key))
-        if e is not None and fresh <= e.rx:
-            return False
-        if fresh > MAX_FRESH:
+        if fresh <= self.rx_fresh(key) or fresh > MAX_FRESH:
             return False
         e = self._entry(key)
         e.rx = fresh
