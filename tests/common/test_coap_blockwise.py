@@ -343,3 +343,24 @@ class TestEcho(unittest.TestCase):
         net.endpoints[C].send_request(request(GET, "/r"), S, 0.0)
         net.run()
         self.assertEqual([m.code for m in wire(net, S, C)], [CHANGED])
+
+
+class TestAmplificationBlocks(unittest.TestCase):
+    def test_small_first_block_instead_of_echo(self):
+        net = Net(seed=2)
+        data = body(600, 9)
+        net.add(C)
+        net.add(S, TransmissionParams(amplification_blocks=True),
+                handler=collector([], lambda r: data))
+        net.endpoints[C].send_request(request(GET, "/some/longer/resource/path"), S, 0.0)
+        net.run()
+        self.assertEqual(responses(net, C)[0].response.payload, data)
+        down = wire(net, S, C)
+        self.assertNotIn(UNAUTHORIZED, [m.code for m in down])
+        received = sent = 0
+        for _, src, _dst, raw, _ in net.log:
+            if src == C:
+                received += len(raw)
+            else:
+                sent += len(raw)
+                self.assertLessEqual(sent, 3 * received)

@@ -15,54 +15,35 @@ Rules kept here (RFC 7252 unless named):
 
 from mxcoap.coap.blockwise import (
     Block1Table,
-    CachedResponse,
     ResponseCache,
-    block_slice,
-    request_key,
-    request_tag_key,
 )
 from mxcoap.coap.client import ClientRequest
 from mxcoap.coap.echo import EchoFactory
 from mxcoap.coap.errors import (
     BadOption,
-    CoapUsageError,
     LimitExceeded,
     MessageFormatError,
     RequestTimeout,
     ResetReceived,
 )
-from mxcoap.coap.events import Pong, RequestFailed, RequestReceived, ResponseReceived
-from mxcoap.coap.exchanges import Peer, Transmission, first_timeout
+from mxcoap.coap.events import Pong, RequestFailed, ResponseReceived
+from mxcoap.coap.exchanges import MAX_DEDUP_PER_PEER, Peer, Transmission, first_timeout
 from mxcoap.coap.message import Message
 from mxcoap.coap.numbers import (
     ACK,
-    BAD_OPTION,
-    BLOCK1,
-    BLOCK2,
     CON,
-    CONTINUE,
-    ECHO,
     ETAG,
-    FETCH,
-    GET,
     NON,
     OBSERVE,
-    REQUEST_ENTITY_TOO_LARGE,
-    REQUEST_TAG,
     RST,
-    SERVICE_UNAVAILABLE,
-    SIZE1,
-    SIZE2,
-    UNAUTHORIZED,
     is_request,
     is_response,
 )
-from mxcoap.coap.options import decode_block, decode_uint, encode_block, encode_uint, szx_to_size
+from mxcoap.coap.options import decode_uint, encode_uint, szx_to_size
 from mxcoap.coap.params import TransmissionParams
-from mxcoap.coap.server import ServerExchange, check_options
+from mxcoap.coap.server import ServerExchange, ServerRole, check_options
 
 HOUSEKEEPING_INTERVAL = 10.0  # seconds between sweeps of expired duplicate records and caches
-MAX_DEDUP_PER_PEER = 128  # message IDs remembered per peer (oldest dropped beyond)
 MAX_NON_SENT = 256  # NON messages remembered for matching an RST
 PEER_KEEP = 255.0  # CoCoA §4.3: keep RTO state at least 255 s
 
@@ -77,7 +58,7 @@ class Ping:
         self.deadline = None
 
 
-class Endpoint:
+class Endpoint(ServerRole):
     """A CoAP endpoint for any number of peers. See API.md for the full contract."""
 
     def __init__(self, params=None, rand=None):
@@ -181,18 +162,6 @@ class Endpoint:
         self.cancel(handle, now)
 
     # --- server API ------------------------------------------------------------------------
-    def respond(self, handle, response, now):
-        if not isinstance(handle, ServerExchange) or handle.state not in ("pending", "acked"):
-            raise CoapUsageError("unknown or already answered request handle")
-        self._send_response(handle, response.code, list(response.options), response.payload, now)
-
-    def notify(self, handle, message, now):
-        if not isinstance(handle, ServerExchange) or handle.state != "observing":
-            raise CoapUsageError("not an active observation")
-        handle.block2 = None
-        self._send_response(handle, message.code, list(message.options), message.payload, now,
-                            CON if message.mtype == CON else NON)
-
     # --- internals: peers, ids, sending ----------------------------------------------------
     def _next_mid(self):
         self._mid = (self._mid + 1) & 0xFFFF
@@ -469,217 +438,6 @@ class Endpoint:
                 self._timed.discard(tr)
         owner.on_response(msg, now)
 
-    def _on_request(self, msg, addr, peer, now):
-        rec = peer.dedup.get(msg.mid)
-        if rec is not None:
-            self.stats["duplicates"] += 1
-            if msg.mtype == CON:
-                ex = rec.exchange
-                if rec.reply is None and ex is not None and ex.state == "pending":
-                    self._send_empty_ack(ex, peer)  # the client is retransmitting: ACK now
-                elif rec.reply is not None and peer.amp.allows(len(rec.reply)):
-                    self._send_raw(rec.reply, addr, peer, True)
-            return
-        lifetime = self.params.EXCHANGE_LIFETIME if msg.mtype == CON else self.params.NON_LIFETIME
-        rec = peer.remember(msg.mid, now + lifetime, MAX_DEDUP_PER_PEER, now)
-        ex = ServerExchange(addr, msg, msg.mid, msg.mtype, msg.token, rec)
-        ex.counted = False
-        rec.exchange = ex
-        self._serve(peer, ex, msg, now)
-
-    def _reply(self, ex, code, now, options=None):
-        self._send_response(ex, code, options or [], b"", now)
-
-    def _serve(self, peer, ex, msg, now):
-        addr = ex.addr
-        try:
-            check_options(msg, self.known_options)
-            v = msg.opt(BLOCK1)
-            b1 = decode_block(v) if v is not None else None
-            v = msg.opt(BLOCK2)
-            b2 = decode_block(v) if v is not None else None
-        except (BadOption, MessageFormatError):
-            self._reply(ex, BAD_OPTION, now)  # RFC 7252 §5.4.1 / §5.4.3
-            return
-        echo = msg.opt(ECHO)
-        if echo is not None and not peer.amp.verified and self._echo.check(echo, addr, now):
-            peer.amp.verified = True  # RFC 9175 §2.4: a fresh Echo proves the address
-        if self.params.amplification_factor:
-            ex.held_key = (request_key(addr, msg), ("held", request_tag_key(msg), msg.payload))
-            if peer.amp.verified:
-                entry = self._cache.get(ex.held_key, now)
-                if entry is not None and entry.held:
-                    del self._cache.items[ex.held_key]
-                    ex.block1 = msg.opt(BLOCK1)
-                    ex.request = msg
-                    self._send_response(ex, entry.code, list(entry.options), entry.body, now)
-                    return
-        obs = msg.opt(OBSERVE)
-        if obs is not None and msg.code in (GET, FETCH) and len(obs) <= 3:
-            old = self._observations.pop((addr, msg.token), None)
-            if old is not None:
-                old.state = "done"  # re-registration or deregistration (RFC 7641 §3.3.1)
-            ex.observe = decode_uint(obs) == 0
-        ex.request = msg
-        if b2 is not None:
-            num, _, szx = b2
-            if num > 0:
-                entry = self._cache.get((request_key(addr, msg), ()), now)
-                if entry is not None:
-                    # Further blocks come from the cache; the application saw the request once.
-                    entry.touched = now
-                    ex.block2 = (num, szx)
-                    ex.observe = False
-                    self._send_blocks_from(ex, entry, now)
-                    return
-            ex.block2 = (num, szx)
-        if b1 is not None:
-            num, more, szx = b1
-            key = (request_key(addr, msg), request_tag_key(msg))
-            code, value, body = self._block1.process(key, num, more, szx, msg.payload,
-                                                     msg.opt_uint(SIZE1), now)
-            if code == CONTINUE:
-                self._reply(ex, CONTINUE, now, [(BLOCK1, value)])
-                return
-            if code is not None:
-                opts = []
-                if code == REQUEST_ENTITY_TOO_LARGE:
-                    # RFC 7959 §2.9.3 / RFC 7252 §5.10.9: Size1 tells the limit.
-                    opts.append((SIZE1, encode_uint(self.params.max_reassembly)))
-                self._reply(ex, code, now, opts)
-                return
-            ex.block1 = value
-            msg.payload = body
-        if peer.server_exchanges >= self.params.max_exchanges_per_peer:
-            self._reply(ex, SERVICE_UNAVAILABLE, now)
-            return
-        peer.server_exchanges += 1
-        ex.counted = True
-        request = msg.copy()
-        for n in (BLOCK1, BLOCK2, SIZE1, REQUEST_TAG, ECHO):
-            request.remove_option(n)
-        ex.request = request
-        # An answer the application never gives must not hold state forever: the client has
-        # given up after EXCHANGE_LIFETIME (NON_LIFETIME for NON) anyway.
-        ex.expires = now + (self.params.EXCHANGE_LIFETIME if ex.mtype == CON
-                            else self.params.NON_LIFETIME)
-        ex.deadline = now + self.params.separate_delay if ex.mtype == CON else ex.expires
-        self._timed.add(ex)
-        self._events.append(RequestReceived(ex, request, addr))
-
-    def _send_empty_ack(self, ex, peer):
-        data = Message(ACK, 0, ex.mid).encode()
-        ex.record.reply = data
-        ex.state = "acked"
-        self._send_raw(data, ex.addr, peer, True)
-
-    def _send_blocks_from(self, ex, entry, now):
-        num, rszx = ex.block2
-        sl = block_slice(entry.body, num, rszx, entry.szx)
-        if sl is None:
-            self._reply(ex, BAD_OPTION, now)
-            return
-        bnum, more, bszx, piece = sl
-        options = list(entry.options)
-        options.append((ETAG, entry.etag))
-        options.append((BLOCK2, encode_block(bnum, more, bszx)))
-        if bnum == 0:
-            options.append((SIZE2, encode_uint(len(entry.body))))
-        self._emit_message(ex, entry.code, options, piece, now, None,
-                           (entry.code, entry.options, entry.body))
-
-    def _send_response(self, ex, code, options, body, now, notify_type=None):
-        peer = self._peer(ex.addr, now) or self._peers.get(ex.addr)
-        self._timed.discard(ex)
-        if ex.counted and peer is not None:
-            peer.server_exchanges -= 1
-            ex.counted = False
-        original = list(options)
-        whole = body
-        observing = ex.observe and 64 <= code < 96
-        if ex.observe:
-            options = [o for o in options if o[0] != OBSERVE]
-            if observing:
-                ex.obs_seq = (ex.obs_seq + 1) & 0xFFFFFF
-                options.append((OBSERVE, encode_uint(ex.obs_seq)))
-        if ex.block1 is not None:
-            options.append((BLOCK1, ex.block1))
-        szx = self.params.block_szx
-        num = 0
-        if ex.block2 is not None:
-            num, rszx = ex.block2
-            if rszx < szx:
-                szx = rszx
-        if len(body) > szx_to_size(szx) or num > 0:
-            etag = None
-            rest = []
-            for o in options:
-                if o[0] == ETAG and etag is None:
-                    etag = o[1]
-                elif o[0] not in (BLOCK2, SIZE2):
-                    rest.append(o)
-            entry = CachedResponse(code, rest, body, etag or self._new_etag(), szx, now, False)
-            self._cache.put((request_key(ex.addr, ex.request), ()), entry, now)
-            ex.block2 = (num, szx if ex.block2 is None else ex.block2[1])
-            sl = block_slice(body, ex.block2[0], ex.block2[1], szx)
-            if sl is None:
-                code, options, body = BAD_OPTION, [], b""
-            else:
-                bnum, more, bszx, body = sl
-                options = rest + [(ETAG, entry.etag), (BLOCK2, encode_block(bnum, more, bszx))]
-                if bnum == 0:
-                    options.append((SIZE2, encode_uint(len(entry.body))))
-        self._emit_message(ex, code, options, body, now, notify_type, (code, original, whole),
-                           observing)
-
-    def _emit_message(self, ex, code, options, payload, now, notify_type, held,
-                      observing=False):
-        """Put one response on the wire as ACK, CON or NON; `held` = (code, options, body) of the
-        whole response, kept when the amplification limit replaces it by a 4.01 challenge."""
-        peer = self._peers.get(ex.addr)
-        if ex.state == "pending" and ex.mtype == CON:
-            msg = Message(ACK, code, ex.mid, ex.token, options, payload)
-        elif ex.state == "acked" or (notify_type == CON):
-            msg = Message(CON, code, self._next_mid(), ex.token, options, payload)
-        else:
-            msg = Message(NON, code, self._next_mid(), ex.token, options, payload)
-        data = msg.encode()
-        if peer is not None and not peer.amp.allows(len(data)) and code != UNAUTHORIZED:
-            # RFC 9175 §2.4: hold the response and challenge the address with an Echo.
-            self.stats["amplification_held"] += 1
-            if ex.held_key is not None and held is not None:
-                entry = CachedResponse(held[0], held[1], held[2], None, 0, now, True)
-                self._cache.put(ex.held_key, entry, now)
-            msg.code = UNAUTHORIZED
-            msg.options = [(ECHO, self._echo.make(ex.addr, now))]
-            msg.payload = b""
-            data = msg.encode()
-            observing = False
-        if msg.mtype == ACK:
-            ex.record.reply = data
-            if peer is None or peer.amp.allows(len(data)):
-                self._send_raw(data, ex.addr, peer, True)
-        elif msg.mtype == CON:
-            if peer is not None:
-                self._transmit_con(peer, ex, data, now, True)
-        else:
-            if observing or ex.state == "observing":
-                self._remember_non(ex.addr, msg.mid, ex, now)
-            if peer is None or peer.amp.allows(len(data)):
-                self._send_raw(data, ex.addr, peer, True)
-        if observing:
-            ex.state = "observing"
-            self._observations[(ex.addr, ex.token)] = ex
-        elif ex.state == "observing" and not 64 <= code < 96:
-            self._end_observation(ex)
-        elif ex.state != "observing":
-            ex.state = "done"
-
-    def _end_observation(self, ex):
-        if self._observations.get((ex.addr, ex.token)) is ex:
-            del self._observations[(ex.addr, ex.token)]
-        ex.state = "done"
-
     # --- internals: timers -----------------------------------------------------------------
     def _arm_sweep(self, now):
         if self._next_sweep is None and self._needs_sweep():
@@ -709,20 +467,6 @@ class Endpoint:
             self._next_sweep = None
             self._sweep(now)
             self._arm_sweep(now)
-
-    def _server_timer(self, ex, now):
-        peer = self._peers.get(ex.addr)
-        if ex.expires is not None and now < ex.expires:
-            if ex.state == "pending" and ex.mtype == CON:
-                self._send_empty_ack(ex, peer)  # RFC 7252 §5.2.2: ACK now, answer later
-            ex.deadline = ex.expires
-            return
-        self._timed.discard(ex)
-        if ex.state in ("pending", "acked"):
-            ex.state = "done"
-            if ex.counted and peer is not None:
-                peer.server_exchanges -= 1
-                ex.counted = False
 
     def _retransmit(self, tr, now):
         if tr.retransmissions >= self.params.MAX_RETRANSMIT:

@@ -4,6 +4,8 @@ token choice. The Endpoint owns these; they hold no clock and do no I/O."""
 from mxcoap.coap.cocoa import CocoaEstimator, backoff_factor, next_timeout
 from mxcoap.coap.echo import Amplification
 
+MAX_DEDUP_PER_PEER = 128  # message IDs remembered per peer (the oldest is dropped beyond)
+
 
 class DedupRecord:
     """A message ID seen from a peer (RFC 7252 §4.5): `reply` is what we answered with (ACK,

@@ -18,7 +18,7 @@ class TransmissionParams:
                  max_reassembly=65536, max_message_size=1152, amplification_factor=3,
                  echo_window=60.0, max_peers=64, max_exchanges_per_peer=32,
                  max_reassembly_buffers=8, max_response_cache=16, cocoa=True,
-                 response_timeout=None):
+                 response_timeout=None, amplification_blocks=False):
         if not 0 <= block_szx <= 6:
             raise ValueError("block_szx must be 0-6")
         if ack_random_factor < 1.0:
@@ -52,6 +52,9 @@ class TransmissionParams:
         # Unverified peers get at most this factor times the bytes they sent (RFC 9175 §2.4);
         # 0 disables the limit and Echo.
         self.amplification_factor = amplification_factor
+        # True: answer an unverified peer with a first Block2 small enough for its credit, and
+        # challenge with Echo only when even 16 bytes do not fit (for clients without Echo).
+        self.amplification_blocks = amplification_blocks
         self.echo_window = float(echo_window)  # an Echo value is fresh this long (RFC 9175 §2.3)
         self.max_peers = int(max_peers)  # peers with state at once; the oldest idle one goes
         self.max_exchanges_per_peer = int(max_exchanges_per_peer)  # client + server state each
