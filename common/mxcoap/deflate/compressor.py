@@ -4,8 +4,9 @@ fixed-Huffman or dynamic-Huffman encoding (RFC 1951 §3.2.3-§3.2.7).
 The match finder follows zlib's deflate_fast (levels 1-3) and deflate_slow (lazy matching,
 levels 4-9) with zlib's configuration table, so sizes track zlib's. A preset dictionary is
 placed in front of the input and its positions are hashed first, which is what zlib's
-deflateSetDictionary does for raw streams. Memory is sized by wbits: the hash head and chain
-tables hold 2**wbits entries each, the symbol buffer 2**max(10, min(14, wbits)) entries.
+deflateSetDictionary does for raw streams. Memory is sized by wbits: the chain table holds
+2**wbits entries, the hash heads as many (512 below wbits 11), the symbol buffer
+2**max(9, wbits - 1) symbols of 3 bytes (16384 at wbits 15, zlib's default).
 """
 
 from array import array
@@ -73,9 +74,12 @@ def _tables():
     return _codes
 
 
+_tables()  # at import: long-lived tables next to the code, not scattered among temporaries
+
+
 def _rle(lengths):
-    """Code lengths as the run-length symbols of §3.2.7: (symbol, extra value) pairs."""
-    out = []
+    """Code lengths as the run-length symbols of §3.2.7: symbol, extra value byte pairs."""
+    out = bytearray()
     n = len(lengths)
     i = 0
     while i < n:
@@ -87,20 +91,25 @@ def _rle(lengths):
         if v == 0:
             while run >= 11:
                 take = run if run < 138 else 138
-                out.append((18, take - 11))
+                out.append(18)
+                out.append(take - 11)
                 run -= take
             if run >= 3:
-                out.append((17, run - 3))
+                out.append(17)
+                out.append(run - 3)
                 run = 0
         else:
-            out.append((v, 0))
+            out.append(v)
+            out.append(0)
             run -= 1
             while run >= 3:
                 take = run if run < 6 else 6
-                out.append((16, take - 3))
+                out.append(16)
+                out.append(take - 3)
                 run -= take
         while run > 0:
-            out.append((v, 0))
+            out.append(v)
+            out.append(0)
             run -= 1
     return out
 
@@ -115,10 +124,18 @@ class Deflater:
         self.wsize = 1 << wbits
         tail = zdict[-self.wsize:] if zdict else b""
         self.start = len(tail)
-        self.buf = bytes(tail) + bytes(data) if tail else bytes(data)
+        if tail:
+            # One buffer, dictionary tail then data, filled in place (no temporary copy).
+            buf = bytearray(len(tail) + len(data))
+            buf[:len(tail)] = tail
+            buf[len(tail):] = data
+            self.buf = buf
+        else:
+            self.buf = bytes(data) if isinstance(data, memoryview) else data
         self.level = level
         self.wbits = wbits
-        self.out = bytearray()
+        self.out = None  # sized in run(), once: see _output_bound
+        self.olen = 0
         self.bitbuf = 0
         self.bitcnt = 0
 
@@ -129,7 +146,8 @@ class Deflater:
         bitcnt = self.bitcnt + nbits
         out = self.out
         while bitcnt >= 8:
-            out.append(bitbuf & 255)
+            out[self.olen] = bitbuf & 255
+            self.olen += 1
             bitbuf >>= 8
             bitcnt -= 8
         self.bitbuf = bitbuf
@@ -137,9 +155,14 @@ class Deflater:
 
     def _align(self):
         if self.bitcnt:
-            self.out.append(self.bitbuf & 255)
+            self.out[self.olen] = self.bitbuf & 255
+            self.olen += 1
         self.bitbuf = 0
         self.bitcnt = 0
+
+    def _result(self):
+        self._align()
+        return bytes(memoryview(self.out)[:self.olen])
 
     def _stored(self, lo, hi, final):
         """Stored blocks for buf[lo:hi], split at 65535 bytes (§3.2.4)."""
@@ -150,14 +173,23 @@ class Deflater:
             last = final and lo + n == hi
             self._put(1 if last else 0, 3)
             self._align()
-            self.out.append(n & 255)
-            self.out.append(n >> 8)
-            self.out.append(~n & 255)
-            self.out.append((~n >> 8) & 255)
-            self.out += self.buf[lo:lo + n]
+            o = self.olen
+            out = self.out
+            out[o] = n & 255
+            out[o + 1] = n >> 8
+            out[o + 2] = ~n & 255
+            out[o + 3] = (~n >> 8) & 255
+            out[o + 4:o + 4 + n] = self.buf[lo:lo + n]
+            self.olen = o + 4 + n
             lo += n
             if lo >= hi:
                 return
+
+    def _output_bound(self, n, cap):
+        """The output never exceeds stored blocks of the same data: each block is at most
+        its stored cost (5 bytes a 64 KiB chunk, §3.2.4), and there are at most n // cap + 1
+        blocks. One allocation, written in place: no regrowth on a small heap."""
+        return n + 5 * (n // cap + n // _MAX_STORED + 3) + 8
 
     def _stored_cost(self, n):
         chunks = (n + _MAX_STORED - 1) // _MAX_STORED if n else 1
@@ -192,8 +224,8 @@ class Deflater:
             hdist -= 1
         rle = _rle(llens[:hlit] + dlens[:hdist])
         cfreq = [0] * 19
-        for sym, _ in rle:
-            cfreq[sym] += 1
+        for j in range(0, len(rle), 2):
+            cfreq[rle[j]] += 1
         clens = code_lengths(cfreq, 7)
         hclen = 19
         while hclen > 4 and not clens[CODELEN_ORDER[hclen - 1]]:
@@ -222,10 +254,11 @@ class Deflater:
             for i in range(hclen):
                 self._put(clens[CODELEN_ORDER[i]], 3)
             ccodes = canonical_codes(clens, 7)
-            for sym, ev in rle:
+            for j in range(0, len(rle), 2):
+                sym = rle[j]
                 self._put(ccodes[sym], clens[sym])
                 if sym >= 16:
-                    self._put(ev, _RLE_EXTRA[sym - 16])
+                    self._put(rle[j + 1], _RLE_EXTRA[sym - 16])
             self._symbols(syms, count, canonical_codes(llens, 15), llens,
                           canonical_codes(dlens, 15), dlens)
         for c in range(286):
@@ -244,6 +277,7 @@ class Deflater:
         dbase = DIST_BASE
         dextra = DIST_EXTRA
         out = self.out
+        olen = self.olen
         bitbuf = self.bitbuf
         bitcnt = self.bitcnt
         # Invariant: fewer than 8 bits buffered between pieces, so at most 7 + 15 + 5 bits
@@ -263,7 +297,8 @@ class Deflater:
                     bitbuf |= (lc + 3 - lbase[c]) << bitcnt
                     bitcnt += e
                 while bitcnt >= 8:
-                    out.append(bitbuf & 255)
+                    out[olen] = bitbuf & 255
+                    olen += 1
                     bitbuf >>= 8
                     bitcnt -= 8
                 d -= 1
@@ -271,7 +306,8 @@ class Deflater:
                 bitbuf |= dcodes[c] << bitcnt
                 bitcnt += dlens[c]
                 while bitcnt >= 8:
-                    out.append(bitbuf & 255)
+                    out[olen] = bitbuf & 255
+                    olen += 1
                     bitbuf >>= 8
                     bitcnt -= 8
                 e = dextra[c]
@@ -279,9 +315,11 @@ class Deflater:
                     bitbuf |= (d + 1 - dbase[c]) << bitcnt
                     bitcnt += e
             while bitcnt >= 8:
-                out.append(bitbuf & 255)
+                out[olen] = bitbuf & 255
+                olen += 1
                 bitbuf >>= 8
                 bitcnt -= 8
+        self.olen = olen
         self.bitbuf = bitbuf
         self.bitcnt = bitcnt
         self._put(lcodes[256], llens[256])
@@ -293,24 +331,34 @@ class Deflater:
         end = len(buf)
         start = self.start
         if self.level == 0:
+            self.out = bytearray(self._output_bound(end - start, _MAX_STORED))
             self._stored(start, end, True)
-            self._align()
-            return bytes(self.out)
+            return self._result()
         good, max_lazy, nice, max_chain, lazy = LEVELS[self.level]
         wbits = self.wbits
         wmask = self.wsize - 1
         # Distances up to wsize - 1: a chain entry is then never overwritten before use.
         max_dist = wmask
-        hbits = wbits
+        hbits = wbits if wbits > 10 else 9  # a small window gets a small hash table
         hmask = (1 << hbits) - 1
         shift = (hbits + 2) // 3
         shift2 = shift + shift
-        head = array("i", bytes(4 << hbits))  # position + 1 of the newest string, 0 = none
-        prev = array("i", bytes(4 << wbits))  # position + 1 of the previous same-hash string
-        cap = 1 << max(10, min(14, wbits))
+        # Positions + 1 (0 = none): 16-bit entries when the input allows, as on a board.
+        # A block holds at most `cap` symbols (each covers >= 1 input byte): 3 bytes each.
+        cap = 1 << max(9, wbits - 1)
+        if cap > end - start + 1:
+            cap = end - start + 1
         syms = bytearray(3 * cap)
-        lfreq = [0] * 286
-        dfreq = [0] * 30
+        self.out = bytearray(self._output_bound(end - start, cap))
+        # Positions + 1 (0 = none): 16-bit entries when the input allows, as on a board.
+        if end < 65535:
+            head = array("H", bytes(2 << hbits))  # newest string of each hash
+            prev = array("H", bytes(2 << wbits))  # previous string of the same hash
+        else:
+            head = array("i", bytes(4 << hbits))
+            prev = array("i", bytes(4 << wbits))
+        lfreq = array("H", bytes(2 * 286))  # a block holds at most 2**14 symbols
+        dfreq = array("H", bytes(2 * 30))
         t = _tables()
         len_code = t[0]
         dist_code = t[1]
@@ -463,5 +511,4 @@ class Deflater:
                 lfreq[c] += 1
                 k += 3
         self._flush(syms, k // 3, lfreq, dfreq, block_lo, end, True)
-        self._align()
-        return bytes(self.out)
+        return self._result()

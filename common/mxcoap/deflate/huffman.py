@@ -76,7 +76,7 @@ def canonical_codes(lengths, max_bits):
     for bits in range(1, max_bits + 1):
         code = (code + counts[bits - 1]) << 1
         next_code[bits] = code
-    codes = [0] * len(lengths)
+    codes = array("H", bytes(2 * len(lengths)))
     for sym in range(len(lengths)):
         n = lengths[sym]
         if n:
@@ -140,16 +140,22 @@ def code_lengths(freqs, max_bits):
     send is complete and any inflater accepts it.
     """
     n = len(freqs)
-    used = [(freqs[s], s) for s in range(n) if freqs[s]]
+    # Each used symbol as one int, freq << 9 | sym (n <= 512): sorts by frequency, then symbol,
+    # and costs no tuple per symbol (memory on a board).
+    used = [(freqs[s] << 9) | s for s in range(n) if freqs[s]]
     s = 0
     while len(used) < 2:
         # Force a second code (zlib does the same) with the lowest unused symbols.
         if not freqs[s]:
-            used.append((0, s))
+            used.append(s)
         s += 1
     used.sort()
     m = len(used)
-    a = [f for f, _ in used]
+    syms = array("H", bytes(2 * m))
+    for i in range(m):
+        syms[i] = used[i] & 511
+        used[i] >>= 9
+    a = used  # the weights, reused in place for the tree (one list, not two)
     # Moffat-Katajainen, phase 1: internal node weights and parent pointers.
     a[0] += a[1]
     root = 0
@@ -210,10 +216,10 @@ def code_lengths(freqs, max_bits):
                     counts[i + 1] += 2
                     break
             total -= 1
-    lengths = [0] * n
+    lengths = bytearray(n)
     j = m
     for bits in range(1, max_bits + 1):
         for _ in range(counts[bits]):
             j -= 1
-            lengths[used[j][1]] = bits
+            lengths[syms[j]] = bits
     return lengths

@@ -32,6 +32,11 @@ _DIST_MASK = const(63)  # (1 << DIST_ROOT) - 1
 
 _fixed = []  # [litlen table, dist table], built on first use (§3.2.6)
 
+# The output buffer starts at this many times the input (JSON deflates 3-5x) and doubles, never
+# past the bound: a bomb is stopped having allocated at most dictionary + max_size bytes.
+_FIRST_GUESS = const(4)
+_MIN_OUTPUT = const(256)
+
 
 def _fixed_tables():
     if not _fixed:
@@ -98,12 +103,12 @@ def _read_dynamic(r, lit_table, dist_table, codelen_table):
     hclen = r.bits(4) + 4
     if hlit > 286 or hdist > 30:
         raise InvalidStreamError("too many literal/length or distance codes")
-    cl = [0] * 19
+    cl = bytearray(19)
     for i in range(hclen):
         cl[CODELEN_ORDER[i]] = r.bits(3)
     build_decode_table(cl, codelen_table, CODELEN_ROOT, 7, False, "code-length")
     total = hlit + hdist
-    lengths = [0] * total
+    lengths = bytearray(total)
     i = 0
     while i < total:
         sym = r.symbol(codelen_table, CODELEN_ROOT, "code-length")
@@ -133,14 +138,63 @@ def _read_dynamic(r, lit_table, dist_table, codelen_table):
     build_decode_table(lengths[hlit:], dist_table, DIST_ROOT, 15, True, "distance")
 
 
+class _Output:
+    """The output buffer [output | spare], and the dictionary tail that precedes it in the
+    window. The dictionary is read in place, never copied (it may be 32 KiB on a board)."""
+
+    def __init__(self, zdict, wsize, max_size, n_in):
+        self.zdict = zdict
+        self.dlen = len(zdict) if len(zdict) < wsize else wsize  # only the tail is visible
+        self.dstart = len(zdict) - self.dlen
+        self.limit = max_size
+        first = _FIRST_GUESS * n_in + _MIN_OUTPUT
+        if first > max_size:
+            first = max_size
+        self.buf = bytearray(first)
+        self.olen = 0
+
+    def room(self, need):
+        """Make room for `need` more bytes (olen + need), or raise at the bound."""
+        end = self.olen + need
+        if end > self.limit:
+            raise OutputLimitError("output exceeds max_size", self.limit)
+        cap = len(self.buf)
+        if end > cap:
+            grow = cap if cap > end - cap else end - cap
+            if cap + grow > self.limit:
+                grow = self.limit - cap
+            self.buf.extend(bytes(grow))
+        return self.buf
+
+    def from_dictionary(self, dist, length):
+        """Copy a match that starts in the dictionary tail (RFC 1951 §3.2: the distance may
+        reach into a preset dictionary, as zlib's inflateSetDictionary allows)."""
+        back = dist - self.olen  # bytes of the match source inside the dictionary, from its end
+        k = back if back < length else length
+        src = self.dstart + self.dlen - back
+        buf = self.room(length)
+        buf[self.olen:self.olen + k] = self.zdict[src:src + k]
+        self.olen += k
+        return length - k
+
+
 def inflate(data, zdict, max_size, wbits):
     """Decode one raw DEFLATE stream; see mxcoap.deflate.decompress for the contract."""
     wsize = 1 << wbits
-    out = bytearray(zdict[-wsize:]) if zdict else bytearray()
-    dlen = len(out)
-    limit = dlen + max_size
+    o = _Output(zdict, wsize, max_size, len(data))
     r = _Reader(data)
-    lit_table = dist_table = codelen_table = None
+    _blocks(r, o, wsize)
+    if r.pos != r.n:
+        # Policy: bits after the end-of-block code in the final byte are ignored; whole bytes
+        # after it are an error (a datagram carries exactly one stream).
+        raise InvalidStreamError("data after the final block")
+    if o.olen == len(o.buf):
+        return bytes(o.buf)
+    return bytes(memoryview(o.buf)[:o.olen])
+
+
+def _blocks(r, o, wsize):
+    tables = None  # dynamic-block tables: allocated once per stream, if it has such a block
     while True:
         final = r.bits(1)
         btype = r.bits(2)
@@ -155,39 +209,29 @@ def inflate(data, zdict, max_size, wbits):
             if length ^ nlength != 0xFFFF:
                 raise InvalidStreamError("stored block LEN and NLEN do not match")
             p += 4
-            if len(out) + length > limit:
-                raise OutputLimitError("output exceeds max_size", max_size)
             if p + length > r.n:
                 raise TruncatedError("stream ends inside a stored block")
-            out += d[p:p + length]
+            buf = o.room(length)
+            buf[o.olen:o.olen + length] = d[p:p + length]
+            o.olen += length
             r.pos = p + length
         elif btype == 3:
             raise InvalidStreamError("reserved block type 3")
+        elif btype == 1:
+            lt, dt = _fixed_tables()
+            _codes(r, o, lt, dt, wsize)
         else:
-            if btype == 1:
-                lt, dt = _fixed_tables()
-            else:
-                if lit_table is None:
-                    lit_table = new_table(LITLEN_TABLE_SIZE)
-                    dist_table = new_table(DIST_TABLE_SIZE)
-                    codelen_table = new_table(CODELEN_TABLE_SIZE)
-                _read_dynamic(r, lit_table, dist_table, codelen_table)
-                lt = lit_table
-                dt = dist_table
-            _codes(r, out, lt, dt, limit, max_size, wsize)
+            if tables is None:
+                tables = (new_table(LITLEN_TABLE_SIZE), new_table(DIST_TABLE_SIZE),
+                          new_table(CODELEN_TABLE_SIZE))
+            _read_dynamic(r, tables[0], tables[1], tables[2])
+            _codes(r, o, tables[0], tables[1], wsize)
         if final:
             break
     r.align()
-    if r.pos != r.n:
-        # Policy: bits after the end-of-block code in the final byte are ignored; whole bytes
-        # after it are an error (a datagram carries exactly one stream).
-        raise InvalidStreamError("data after the final block")
-    if dlen:
-        return bytes(memoryview(out)[dlen:])
-    return bytes(out)
 
 
-def _codes(r, out, lt, dt, limit, max_size, wsize):
+def _codes(r, o, lt, dt, wsize):
     """Decode the symbols of one Huffman block (§3.2.5) until end-of-block.
 
     The hot loop keeps the bit buffer in locals and may read up to two bytes past the input
@@ -199,7 +243,9 @@ def _codes(r, out, lt, dt, limit, max_size, wsize):
     pos = r.pos
     bitbuf = r.bitbuf
     bitcnt = r.bitcnt
-    olen = len(out)
+    olen = o.olen
+    out = o.buf
+    cap = len(out)
     lbase = LENGTH_BASE
     lextra = LENGTH_EXTRA
     dbase = DIST_BASE
@@ -227,9 +273,11 @@ def _codes(r, out, lt, dt, limit, max_size, wsize):
         bitbuf >>= e
         bitcnt -= e
         if sym < 256:
-            if olen >= limit:
-                raise OutputLimitError("output exceeds max_size", max_size)
-            out.append(sym)
+            if olen >= cap:
+                o.olen = olen
+                out = o.room(1)
+                cap = len(out)
+            out[olen] = sym
             olen += 1
             if pos > n and (pos - n) << 3 > bitcnt:
                 raise TruncatedError("stream ends inside a block")
@@ -286,19 +334,30 @@ def _codes(r, out, lt, dt, limit, max_size, wsize):
             bitcnt -= e
         if pos > n and (pos - n) << 3 > bitcnt:
             raise TruncatedError("stream ends inside a block")
-        if dist > olen:
-            raise InvalidStreamError("distance reaches before the start of the dictionary")
         if dist > wsize:
             raise InvalidStreamError("distance beyond the window")
-        if olen + length > limit:
-            raise OutputLimitError("output exceeds max_size", max_size)
+        if dist > olen:
+            if dist > olen + o.dlen:
+                raise InvalidStreamError("distance reaches before the start of the dictionary")
+            o.olen = olen
+            length = o.from_dictionary(dist, length)
+            out = o.buf
+            cap = len(out)
+            olen = o.olen
+            if not length:
+                continue
+        if olen + length > cap:
+            o.olen = olen
+            out = o.room(length)
+            cap = len(out)
         start = olen - dist
         if length <= dist:
-            out += out[start:start + length]
+            out[olen:olen + length] = out[start:start + length]
+        elif dist == 1:
+            out[olen:olen + length] = bytes((out[start],)) * length
         else:
             seg = bytes(out[start:olen])
-            out += seg * (length // dist)
-            out += seg[:length % dist]
+            out[olen:olen + length] = seg * (length // dist) + seg[:length % dist]
         olen += length
     if pos > n and (pos - n) << 3 > bitcnt:
         raise TruncatedError("stream ends inside a block")
@@ -309,3 +368,4 @@ def _codes(r, out, lt, dt, limit, max_size, wsize):
     r.pos = pos
     r.bitbuf = bitbuf
     r.bitcnt = bitcnt
+    o.olen = olen
