@@ -1,0 +1,211 @@
+"""Session state: token slots and interning stay correct under loss, retransmission and
+reordering; the steady-state "Hello world" budget."""
+
+import unittest
+
+from matrix_support import (
+    MS,
+    ROOM,
+    TOKEN,
+    over_the_wire,
+    pair,
+    request_roundtrip,
+    send_hello,
+    sent_response,
+)
+from mxcoap.coap import Message
+from mxcoap.matrix import (
+    HttpRequest,
+    HttpResponse,
+    MatrixDecodeError,
+    PeerLostState,
+    Session,
+    UnknownReference,
+    decode_request,
+    decode_response,
+    encode_request,
+    encode_response,
+    error_response,
+)
+from mxcoap.matrix.numbers import OPT_ACK, OPT_AUTH
+
+
+def exchange(tc, req, edge, host, status=200, body=None):
+    """One full request/response exchange; returns (request size, response size)."""
+    msg, ex = encode_request(req, edge)
+    got, size = over_the_wire(msg)
+    back = decode_request(got, host)
+    tc.assertEqual(back.path, req.path)
+    tc.assertEqual(back.header("Authorization"), req.header("Authorization"))
+    resp = sent_response() if body is None else HttpResponse(
+        status, [("Content-Type", "application/json")], body)
+    resp.status = status
+    rmsg, rsize = over_the_wire(encode_response(resp, host, back.route), mtype=2)
+    decode_response(rmsg, edge, ex)
+    return size, rsize
+
+
+class TestBudget(unittest.TestCase):
+    def test_hello_world_steady_state(self):
+        edge, host = pair()
+        first, _ = exchange(self, send_hello("1"), edge, host)
+        size, rsize = exchange(self, send_hello("2"), edge, host)
+        msg, _ = encode_request(send_hello("3"), edge)
+        print("\nHello world send, compact CoAP bytes (1-byte token): first request "
+              + str(first) + ", steady-state request " + str(size) + ", response "
+              + str(rsize) + "; with an empty token: " + str(size - 1) + " / " + str(rsize - 1))
+        print("steady-state request: " + over_the_wire(msg)[0].encode().hex())
+        self.assertTrue(size <= 32, size)  # the design aims at 25
+        self.assertTrue(rsize <= 41, rsize)
+        self.assertTrue(first < 120, first)
+
+    def test_nio_style_hello_world(self):
+        edge, host = pair()
+        req = send_hello("1")
+        req.path = req.path.replace("!", "%21")
+        exchange(self, req, edge, host)
+        req.path = req.path[:-1] + "931ce58c-3849-456d-a0ca-c982d4781234"
+        size, rsize = exchange(self, req, edge, host)
+        self.assertTrue(size <= 45, size)
+
+
+class TestToken(unittest.TestCase):
+    def test_token_sent_until_confirmed_then_implicit(self):
+        edge, host = pair()
+        msg, ex = encode_request(send_hello("1"), edge)
+        self.assertEqual(msg.opt(OPT_AUTH), b"\x00" + TOKEN.encode())
+        msg, ex = encode_request(send_hello("2"), edge)  # first one unanswered: full again
+        self.assertEqual(msg.opt(OPT_AUTH), b"\x00" + TOKEN.encode())
+        exchange(self, send_hello("3"), edge, host, status=401)  # not a 2xx: still pending
+        msg, ex = encode_request(send_hello("4"), edge)
+        self.assertEqual(msg.opt(OPT_AUTH), b"\x00" + TOKEN.encode())
+        exchange(self, send_hello("5"), edge, host)
+        msg, ex = encode_request(send_hello("6"), edge)
+        self.assertIsNone(msg.opt(OPT_AUTH))
+        self.assertEqual(decode_request(msg, host).header("Authorization"), "Bearer " + TOKEN)
+
+    def test_second_token_gets_its_own_slot(self):
+        edge, host = pair()
+        exchange(self, send_hello("1"), edge, host)
+        other = send_hello("2")
+        other.headers[0] = ("Authorization", "Bearer other_token")
+        msg, ex = encode_request(other, edge)
+        self.assertEqual(msg.opt(OPT_AUTH), b"\x01other_token")
+        # A request of the first token, delayed past the new definition, keeps its token.
+        late, _ = encode_request(send_hello("3"), edge)
+        decode_request(msg, host)
+        self.assertEqual(decode_request(late, host).header("Authorization"), "Bearer " + TOKEN)
+        exchange(self, other, edge, host)
+        msg, ex = encode_request(other, edge)
+        self.assertEqual(msg.opt(OPT_AUTH), b"\x01")
+
+    def test_no_token_is_explicit(self):
+        edge, host = pair()
+        exchange(self, send_hello("1"), edge, host)
+        msg, ex = encode_request(HttpRequest("GET", "/_matrix/client/versions"), edge)
+        self.assertEqual(msg.opt(OPT_AUTH), b"")
+        self.assertIsNone(decode_request(msg, host).header("Authorization"))
+
+    def test_implicit_token_unknown_to_a_fresh_host(self):
+        edge, host = pair()
+        exchange(self, send_hello("1"), edge, host)
+        msg, ex = encode_request(send_hello("2"), edge)
+        with self.assertRaises(UnknownReference):
+            decode_request(msg, Session(MS))
+
+
+class TestInterning(unittest.TestCase):
+    def test_lost_request_keeps_the_definition(self):
+        edge, host = pair()
+        lost, ex_lost = encode_request(send_hello("1"), edge)  # never arrives
+        size1, _ = exchange(self, send_hello("2"), edge, host)
+        size2, _ = exchange(self, send_hello("3"), edge, host)
+        self.assertTrue(size2 < size1 - 30)
+
+    def test_reordered_and_duplicated_definitions(self):
+        edge, host = pair()
+        a, ex_a = encode_request(send_hello("1"), edge)
+        b, ex_b = encode_request(send_hello("2"), edge)
+        back_b = decode_request(b, host)
+        decode_response(encode_response(sent_response(), host, back_b.route), edge, ex_b)
+        c, ex_c = encode_request(send_hello("3"), edge)  # now a reference
+        self.assertTrue(len(c.encode()) < len(a.encode()) - 30)
+        self.assertEqual(decode_request(c, host).path, send_hello("3").path)
+        for late in (a, a, b):  # late and repeated definitions are harmless
+            decode_request(late, host)
+        decode_response(encode_response(sent_response(), host, None), edge, ex_a)
+
+    def test_lost_response_does_not_confirm(self):
+        edge, host = pair()
+        msg, ex = encode_request(send_hello("1"), edge)
+        decode_request(msg, host)  # the answer is lost
+        msg2, ex2 = encode_request(send_hello("2"), edge)
+        self.assertEqual(ex2.defs, [0])
+        self.assertTrue(len(msg2.encode()) > 60)
+
+    def test_error_answer_does_not_confirm(self):
+        edge, host = pair()
+        exchange(self, send_hello("1"), edge, host, status=403,
+                 body=b'{"errcode":"M_FORBIDDEN","error":"no"}')
+        msg, ex = encode_request(send_hello("2"), edge)
+        self.assertEqual(ex.defs, [0])
+
+    def test_host_lost_state_recovers(self):
+        edge, host = pair()
+        exchange(self, send_hello("1"), edge, host)
+        fresh = Session(MS)
+        msg, ex = encode_request(send_hello("2"), edge)
+        try:
+            decode_request(msg, fresh)
+            self.fail("reference to an unknown value was accepted")
+        except UnknownReference as e:
+            answer = error_response(e)
+        with self.assertRaises(PeerLostState):
+            decode_response(answer, edge, ex)
+        size, _ = exchange(self, send_hello("2"), edge, fresh)  # resent with full values
+        self.assertTrue(size > 60)
+
+    def test_downstream_definitions_are_acknowledged(self):
+        edge, host = pair()
+        body = (b'{"chunk":[{"sender":"@carol:elsewhere.example","room_id":"' + ROOM.encode()
+                + b'"}]}')
+        req = HttpRequest("GET", "/_matrix/client/v3/rooms/" + ROOM + "/messages", "dir=b",
+                          [("Authorization", "Bearer " + TOKEN)])
+        sizes = []
+        for _ in range(4):
+            msg, ex = encode_request(req, edge)
+            sizes.append(len(msg.encode()))
+            back = decode_request(Message.decode(msg.encode()), host)
+            rmsg = encode_response(HttpResponse(200, [("Content-Type", "application/json")],
+                                                body), host, back.route)
+            sizes.append(len(rmsg.encode()))
+            out = decode_response(Message.decode(rmsg.encode()), edge, ex)
+            self.assertEqual(out.body.count(b"@carol:elsewhere.example"), 1)
+            if _ == 0:
+                self.assertIsNone(msg.opt(OPT_ACK))
+        # response 1 defines, request 2 acks, response 2 still defines (sent before the ack
+        # arrived), response 3 refers; the ack stops once a 2xx answered it.
+        self.assertTrue(sizes[5] < sizes[1] - 20, sizes)
+        self.assertIsNone(msg.opt(OPT_ACK))
+
+    def test_conflicting_redefinition_is_refused(self):
+        edge, host = pair()
+        msg, ex = encode_request(send_hello("1"), edge)
+        decode_request(msg, host)
+        other = Session(MS)
+        req = send_hello("1")
+        req.path = req.path.replace(ROOM, "!other:localhost")
+        msg2, _ = encode_request(req, other)  # index 0 means another room in that session
+        with self.assertRaises(MatrixDecodeError):
+            decode_request(msg2, host)
+
+    def test_full_table_stops_interning(self):
+        edge, host = pair()
+        for i in range(300):
+            req = HttpRequest("PUT", "/_matrix/client/v3/rooms/!r" + str(i)
+                              + ":localhost/typing/@u:localhost")
+            request_roundtrip(self, req, edge, host)
+
+
+if __name__ == "__main__":
+    unittest.main()
