@@ -16,33 +16,13 @@ Rules held here:
 """
 
 from ..noise import NoiseError
+from ..noise.hashes import sha256
+from . import initiator, responder
 from .address import AddressBook
-from .errors import (
-    AuthenticationError,
-    HeaderError,
-    PeerKeyError,
-    SessionError,
-    SessionUsageError,
-)
-from .events import MessageReceived, PeerRejected, SessionClosed, SessionEstablished
-from .handshake import (
-    IK,
-    IK1_OVERHEAD,
-    IK2_OVERHEAD,
-    XX,
-    decode_ik1,
-    decode_reply,
-    decode_xx1,
-    decode_xx3,
-    encode_ik1,
-    encode_reply,
-    encode_xx1,
-    encode_xx3,
-    new_initiator,
-    new_responder,
-)
+from .errors import AuthenticationError, HeaderError, PeerKeyError, SessionError, SessionUsageError
+from .events import MessageReceived, SessionClosed
+from .handshake import IK, XX
 from .header import (
-    COOKIE_LEN,
     IK1,
     IK2,
     MAX_SID,
@@ -54,101 +34,17 @@ from .header import (
     XX1,
     XX2,
     XX3,
-    decode_reset,
-    decode_retry,
     decode_transport_header,
-    decode_with_sid,
-    encode_hello,
     encode_reset,
-    encode_retry,
-    encode_with_sid,
     kind,
-    split_cookie,
 )
 from .keystore import KnownPeers
 from .params import SessionParams
+from .peers import Answer, Peer, PeerHandle, Pending, Session
 from .record import Record, ReplayedError, keys_from_handshake
 
 # Largest transport overhead: byte 0, a 2-byte session id, a 4-byte nonce, the tag.
 MAX_TRANSPORT_OVERHEAD = 1 + 2 + 4 + TAG_LEN
-# An IK1 is retried this many times before the initiator falls back to XX (the responder may
-# have a new key, which only XX can reveal and the pin then refuse by name).
-IK_ATTEMPTS = 3
-
-
-class PeerHandle:
-    """A provisional peer id (XX first contact). It stays this peer's id for the endpoint's
-    lifetime, so CoAP state keyed by it survives; `static_key` is set once the peer proves one."""
-
-    def __init__(self, name):
-        self.name = name
-        self.static_key = None
-
-    def __repr__(self):
-        key = self.static_key.hex()[:16] if self.static_key else "?"
-        return "<PeerHandle " + str(self.name) + " " + key + ">"
-
-
-class _Peer:
-    def __init__(self, peer_id, static_key, addr, name=None):
-        self.peer_id = peer_id
-        self.static_key = static_key
-        self.addr = addr
-        self.name = name
-        self.pinned = None  # a key the peer must prove (pinned mode)
-        self.hello = b""  # our hello to this peer (initiator side)
-        self.session = None
-        self.pending = None  # our handshake as initiator (_Pending)
-        self.answer = None  # their IK1 waiting for our IK2 (_Answer)
-        self.queue = []  # CoAP messages waiting for the session
-
-
-class _Session:
-    def __init__(self, peer, local_sid, remote_sid, record, addr, initiator, now):
-        self.peer = peer
-        self.local_sid = local_sid
-        self.remote_sid = remote_sid
-        self.record = record
-        self.addr = addr
-        self.initiator = initiator
-        self.last_rx = now
-        self.confirmed = not initiator  # initiator after XX3: nothing received yet
-        self.first_coap = None  # initiator XX: the CoAP message carried in XX3
-        self.first_datagram = None  # ... and XX3 itself, resent until confirmed
-        self.first_msg = None  # responder XX: XX3's Noise message, to spot duplicates
-        self.sent_plain = []  # (tag, CoAP bytes) of recent datagrams, to resend after RESET
-
-
-class _Pending:
-    """Our handshake as initiator."""
-
-    def __init__(self, peer, local_sid, pattern, hs, datagram, now):
-        self.peer = peer
-        self.local_sid = local_sid
-        self.pattern = pattern
-        self.hs = hs
-        self.datagram = datagram  # the handshake datagram to resend
-        self.msg = None  # its Noise message (resent with a cookie after RETRY)
-        self.first_coap = None
-        self.started = now
-        self.sends = 1
-        self.failed = False  # a forged reply broke hs: rebuild on the next resend
-
-
-class _Answer:
-    """Their first message as responder: IK1 waiting for IK2, or XX1 waiting for XX3."""
-
-    def __init__(self, pattern, hs, local_sid, rid, hello, addr, msg, now):
-        self.pattern = pattern
-        self.hs = hs
-        self.local_sid = local_sid
-        self.rid = rid
-        self.hello = hello
-        self.addr = addr
-        self.msg = msg
-        self.started = now
-        self.deadline = now
-        self.peer = None
 
 
 def _default_rand(n):
@@ -206,10 +102,10 @@ class SecureEndpoint:
             key = bytes(key)
             peer = self._by_key.get(key)
             if peer is None:
-                peer = _Peer(key, key, addr, name)
+                peer = Peer(key, key, addr, name)
                 self._add_peer(peer)
         else:
-            peer = _Peer(PeerHandle(name), None, addr, name)
+            peer = Peer(PeerHandle(name), None, addr, name)
             self._add_peer(peer)
         peer.addr = addr
         peer.name = name if name is not None else peer.name
@@ -241,18 +137,18 @@ class SecureEndpoint:
             self._seal(s, coap)
             return
         if peer.answer is not None:
-            self._send_ik2(peer.answer, coap, now)
+            responder.send_ik2(self, peer.answer, coap, now)
             return
         p = peer.pending
         if p is not None:
             if coap == p.first_coap or coap in peer.queue:
-                self._resend(p, now)
+                initiator.resend(self, p, now)
             else:
                 self._enqueue(peer, coap)
             return
         if peer.addr is None:
             raise SessionUsageError("no address known for " + repr(peer_id))
-        self._start(peer, coap, now)
+        initiator.start(self, peer, coap, now)
 
     def close(self, peer_id, now):
         """Forget the session and any handshake with the peer (no datagram is sent)."""
@@ -282,17 +178,17 @@ class SecureEndpoint:
             if t == 0:
                 self._on_transport(data, addr, now)
             elif t == IK1 or t == XX1:
-                self._on_first(t, data, addr, now)
+                responder.on_first(self, t, data, addr, now)
             elif t == IK2:
-                self._on_ik2(data, addr, now)
+                initiator.on_ik2(self, data, addr, now)
             elif t == XX2:
-                self._on_xx2(data, addr, now)
+                initiator.on_xx2(self, data, addr, now)
             elif t == XX3:
-                self._on_xx3(data, addr, now)
+                responder.on_xx3(self, data, addr, now)
             elif t == RETRY:
-                self._on_retry(data, now)
+                initiator.on_retry(self, data, now)
             elif t == RESET:
-                self._on_reset(data, now)
+                initiator.on_reset(self, data, now)
         except (SessionError, NoiseError, ValueError) as e:
             # Hostile or stale bytes: drop without an answer (docs/parts/session.md).
             self.stats["dropped"] += 1
@@ -315,9 +211,9 @@ class SecureEndpoint:
         p = self.params
         t = None
         for obj in self._sids.values():
-            if isinstance(obj, _Answer):
+            if isinstance(obj, Answer):
                 when = obj.deadline if obj.pattern == IK else obj.started + p.handshake_timeout
-            elif isinstance(obj, _Pending):
+            elif isinstance(obj, Pending):
                 when = obj.started + p.handshake_timeout
             else:
                 when = obj.last_rx + p.session_idle_timeout
@@ -328,12 +224,12 @@ class SecureEndpoint:
     def handle_timer(self, now):
         p = self.params
         for obj in list(self._sids.values()):
-            if isinstance(obj, _Answer):
+            if isinstance(obj, Answer):
                 if obj.pattern == IK and obj.deadline <= now and obj.peer.answer is obj:
-                    self._send_ik2(obj, b"", now)
+                    responder.send_ik2(self, obj, b"", now)
                 elif obj.pattern == XX and obj.started + p.handshake_timeout <= now:
                     self._release_sid(obj.local_sid)
-            elif isinstance(obj, _Pending):
+            elif isinstance(obj, Pending):
                 if obj.started + p.handshake_timeout <= now:
                     self._drop_pending(obj)
                     obj.peer.queue = []
@@ -344,7 +240,7 @@ class SecureEndpoint:
     def session_count(self):
         n = 0
         for obj in self._sids.values():
-            if isinstance(obj, _Session):
+            if isinstance(obj, Session):
                 n += 1
         return n
 
@@ -367,7 +263,7 @@ class SecureEndpoint:
     def _peer_for_key(self, key, addr):
         peer = self._by_key.get(key)
         if peer is None:
-            peer = _Peer(key, key, addr)
+            peer = Peer(key, key, addr)
             self._add_peer(peer)
         return peer
 
@@ -402,16 +298,18 @@ class SecureEndpoint:
         peer.queue.append(coap)
 
     def _remember_dup(self, msg, reply, obj):
+        msg = sha256(msg)[:16]  # a digest, not the message: keeps the cache small on a device
         for entry in self._dups:
             if entry[0] == msg:
                 entry[1] = reply
                 entry[2] = obj
                 return
         self._dups.append([msg, reply, obj])
-        if len(self._dups) > self.params.max_pending:
+        if len(self._dups) > self.params.max_cached_replies:
             self._dups.pop(0)
 
     def _find_dup(self, msg):
+        msg = sha256(msg)[:16]
         for entry in self._dups:
             if entry[0] == msg:
                 return entry
@@ -419,7 +317,7 @@ class SecureEndpoint:
 
     def _seal(self, s, coap):
         data = s.record.seal(s.remote_sid, coap)
-        if coap:
+        if coap and s.initiator:  # only an initiator re-sends after a RESET
             sp = s.sent_plain
             sp.append((data[len(data) - TAG_LEN :], coap))
             if len(sp) > self.params.reset_tags:
@@ -446,7 +344,7 @@ class SecureEndpoint:
         rec = Record(i2r, r2i, self.params) if initiator else Record(r2i, i2r, self.params)
         if peer.session is not None:
             self._close(peer.session, "replaced")
-        s = _Session(peer, local_sid, remote_sid, rec, addr, initiator, now)
+        s = Session(peer, local_sid, remote_sid, rec, addr, initiator, now)
         self._sids[local_sid] = s
         peer.session = s
         peer.addr = addr
@@ -455,7 +353,7 @@ class SecureEndpoint:
         return s
 
     def _evict_sessions(self, keep):
-        sessions = [o for o in self._sids.values() if isinstance(o, _Session)]
+        sessions = [o for o in self._sids.values() if isinstance(o, Session)]
         while len(sessions) > self.params.max_sessions:
             oldest = None
             for o in sessions:
@@ -486,270 +384,12 @@ class SecureEndpoint:
             raise PeerKeyError(key, peer.pinned, peer.name)
         self.known_peers.check(peer.name, key)
 
-    # -- initiator -------------------------------------------------------------------------------
-
-    def _start(self, peer, coap, now):
-        if peer.static_key is not None:
-            self._start_ik(peer, coap, now)
-        else:
-            self._start_xx(peer, coap, now)
-
-    def _start_ik(self, peer, coap, now):
-        p = _Pending(peer, None, IK, None, None, now)
-        p.local_sid = self._alloc_sid(p)
-        hs = new_initiator(IK, self.static_private, self.static_public, peer.static_key, self.rand)
-        fresh = self.known_peers.next_fresh(peer.static_key, self._fresh_floor())
-        room = self.params.max_datagram - 1 - COOKIE_LEN - IK1_OVERHEAD - 11 - len(peer.hello)
-        carried = coap if len(coap) <= room else b""
-        msg = hs.write_message(encode_ik1(p.local_sid, fresh, peer.hello, carried))
-        p.hs = hs
-        p.msg = msg
-        p.datagram = encode_hello(IK1, msg)
-        p.first_coap = coap
-        if not carried and coap:
-            self._enqueue(peer, coap)
-        peer.pending = p
-        self._emit(p.datagram, peer.addr)
-
-    def _start_xx(self, peer, coap, now, local_sid=None):
-        p = _Pending(peer, local_sid, XX, None, None, now)
-        if local_sid is None:
-            p.local_sid = self._alloc_sid(p)
-        else:
-            self._sids[local_sid] = p
-        hs = new_initiator(XX, self.static_private, self.static_public, None, self.rand)
-        msg = hs.write_message(encode_xx1(p.local_sid, peer.hello))
-        p.hs = hs
-        p.msg = msg
-        p.datagram = encode_hello(XX1, msg)
-        p.first_coap = coap
-        peer.pending = p
-        self._emit(p.datagram, peer.addr)
-
-    def _resend(self, p, now):
-        peer = p.peer
-        p.sends += 1
-        if p.failed or (p.pattern == IK and p.sends > IK_ATTEMPTS):
-            # Rebuild: a forged reply broke the Noise state, or IK got no answer (the responder
-            # may hold another key: XX reveals it, and the pin refuses it by name).
-            coap = p.first_coap
-            self._drop_pending(p)
-            if p.pattern == IK and not p.failed:
-                self._start_xx(peer, coap, now)
-            else:
-                self._start(peer, coap, now)
-            peer.pending.started = p.started
-            peer.pending.sends = p.sends
-            return
-        self._emit(p.datagram, peer.addr)
-
-    def _pending_for(self, sid, pattern):
-        p = self._sids.get(sid)
-        if not isinstance(p, _Pending) or p.pattern != pattern or p.failed:
-            raise HeaderError("no handshake waiting under this session id")
-        return p
-
-    def _read_reply(self, p, msg):
-        try:
-            return p.hs.read_message(msg)
-        except NoiseError:
-            p.failed = True  # the next resend starts over with a new ephemeral
-            raise
-
-    def _on_ik2(self, data, addr, now):
-        sid, msg = decode_with_sid(data)
-        p = self._pending_for(sid, IK)
-        payload = self._read_reply(p, msg)
-        rid, hello, coap = decode_reply(payload)
-        peer = p.peer
-        self._drop_pending(p)
-        self.addresses.verify(addr)
-        s = self._new_session(peer, p.local_sid, rid, p.hs, addr, True, now)
-        s.confirmed = True  # IK2 authenticated: the responder has the session
-        self._learn(peer, peer.static_key)
-        self._events.append(SessionEstablished(peer.peer_id, hello, peer.static_key))
-        if coap:
-            self._events.append(MessageReceived(peer.peer_id, coap))
-        self._flush_queue(peer)
-        return s
-
-    def _learn(self, peer, key):
-        if peer.name is not None and self.known_peers.key_for(peer.name) is None:
-            self.known_peers.check(peer.name, key)
-
-    def _on_xx2(self, data, addr, now):
-        sid, msg = decode_with_sid(data)
-        p = self._pending_for(sid, XX)
-        payload = self._read_reply(p, msg)
-        key = p.hs.remote_static
-        peer = p.peer
-        try:
-            self._accept_key(peer, key)
-        except PeerKeyError as e:
-            self._drop_pending(p)
-            peer.queue = []
-            self._events.append(PeerRejected(peer.peer_id, key, e))
-            return
-        rid, hello, _ = decode_reply(payload)
-        if peer.static_key is None:
-            peer.static_key = key
-            peer.peer_id.static_key = key
-            if key not in self._by_key:
-                self._by_key[key] = peer
-        fresh = self.known_peers.next_fresh(key, self._fresh_floor())
-        coap = p.first_coap or b""
-        msg3 = p.hs.write_message(encode_xx3(fresh, coap))
-        self._drop_pending(p)
-        self.addresses.verify(addr)
-        s = self._new_session(peer, p.local_sid, rid, p.hs, addr, True, now)
-        s.confirmed = False
-        s.first_coap = coap
-        s.first_datagram = encode_with_sid(XX3, rid, msg3)
-        self._events.append(SessionEstablished(peer.peer_id, hello, key))
-        self._emit(s.first_datagram, addr)
-
-    def _on_retry(self, data, now):
-        cookie, echo = decode_retry(data)
-        for p in list(self._sids.values()):
-            if isinstance(p, _Pending) and not p.failed and p.hs.local_ephemeral_public[:8] == echo:
-                t = IK1 if p.pattern == IK else XX1
-                p.datagram = encode_hello(t, p.msg, cookie)
-                self._emit(p.datagram, p.peer.addr)
-                return
-
-    def _on_reset(self, data, now):
-        sid, tag = decode_reset(data)
-        for s in list(self._sids.values()):
-            if isinstance(s, _Session) and s.remote_sid == sid and s.record.sent_tag(tag):
-                self.stats["resets_accepted"] += 1
-                coap = None
-                for t, c in s.sent_plain:
-                    if t == tag:
-                        coap = c
-                peer = s.peer
-                self._close(s, "reset")
-                if s.initiator and coap is not None and peer.pending is None:
-                    # The peer lost the session (restart, eviction): a new IK handshake carries
-                    # the message again; CoAP de-duplication by static key keeps it exactly-once.
-                    self._start(peer, coap, now)
-                return
-
-    # -- responder -------------------------------------------------------------------------------
-
-    def _on_first(self, t, data, addr, now):
-        cookie, msg = split_cookie(data)
-        dup = self._find_dup(msg)
-        if dup is not None:
-            if dup[1] is not None:
-                self._emit(dup[1], addr)
-            return
-        a = self.addresses
-        if cookie is not None:
-            if not a.cookie_ok(addr, cookie, now):
-                raise HeaderError("bad cookie")
-            a.verify(addr)
-        elif not a.is_verified(addr) and not a.handshake_allowed(now):
-            # Busy: no X25519 for an unverified address; a stateless RETRY instead (its 17
-            # bytes are far below 3x the IK1/XX1 that caused it).
-            self.stats["retries_sent"] += 1
-            self._emit(encode_retry(a.cookie(addr, now), msg[:8]), addr)
-            return
-        if not a.is_verified(addr):
-            a.note_handshake(now)
-        n = 0
-        for obj in self._sids.values():
-            if isinstance(obj, _Answer):
-                n += 1
-        if n >= self.params.max_pending:
-            raise HeaderError("too many handshakes pending")
-        if t == IK1:
-            self._on_ik1(msg, addr, now)
-        else:
-            self._on_xx1(msg, addr, now)
-
-    def _on_ik1(self, msg, addr, now):
-        hs = new_responder(IK, self.static_private, self.static_public, self.rand)
-        payload = hs.read_message(msg)
-        key = hs.remote_static
-        rid, fresh, hello, coap = decode_ik1(payload)
-        if not self.known_peers.accept_fresh(key, fresh):
-            # A replayed IK1 (docs/parts/session.md, "Replay of IK1"): dropped, no RESET.
-            self.stats["ik1_replays"] += 1
-            return
-        peer = self._peer_for_key(key, addr)
-        ans = _Answer(IK, hs, None, rid, hello, addr, msg, now)
-        ans.local_sid = self._alloc_sid(ans)
-        ans.deadline = now + self.params.ik2_wait
-        ans.peer = peer
-        if peer.answer is not None:
-            self._release_sid(peer.answer.local_sid)
-        peer.answer = ans
-        self._remember_dup(msg, None, ans)
-        self._events.append(SessionEstablished(peer.peer_id, hello, key))
-        if coap:
-            self._events.append(MessageReceived(peer.peer_id, coap))
-
-    def _send_ik2(self, ans, coap, now):
-        peer = ans.peer
-        peer.answer = None
-        hello = self._our_hello(ans.hello)
-        size = 3 + IK2_OVERHEAD + 3 + len(hello) + len(coap)
-        carried = coap
-        if size > self.params.max_datagram or size > self.addresses.budget(ans.addr):
-            carried = b""  # too big for the datagram or the amplification budget
-        msg = ans.hs.write_message(encode_reply(ans.local_sid, hello, carried))
-        reply = encode_with_sid(IK2, ans.rid, msg)
-        s = self._new_session(peer, ans.local_sid, ans.rid, ans.hs, ans.addr, False, now)
-        self._remember_dup(ans.msg, reply, s)
-        self._emit(reply, ans.addr)
-        if coap and not carried:
-            self._seal(s, coap)
-        self._flush_queue(peer)
-
-    def _on_xx1(self, msg, addr, now):
-        hs = new_responder(XX, self.static_private, self.static_public, self.rand)
-        rid, hello = decode_xx1(hs.read_message(msg))
-        ans = _Answer(XX, hs, None, rid, hello, addr, msg, now)
-        ans.local_sid = self._alloc_sid(ans)
-        reply_msg = hs.write_message(encode_reply(ans.local_sid, self._our_hello(hello)))
-        reply = encode_with_sid(XX2, rid, reply_msg)
-        self._remember_dup(msg, reply, ans)
-        self._emit(reply, addr)
-
-    def _on_xx3(self, data, addr, now):
-        sid, msg = decode_with_sid(data)
-        obj = self._sids.get(sid)
-        if isinstance(obj, _Session) and obj.first_msg == msg:
-            # XX3 again: our answer to its CoAP message was lost. Hand the message up again;
-            # CoAP de-duplication answers from its cache.
-            if obj.first_coap:
-                self._events.append(MessageReceived(obj.peer.peer_id, obj.first_coap))
-            return
-        if not isinstance(obj, _Answer) or obj.pattern != XX:
-            raise HeaderError("no XX handshake under this session id")
-        try:
-            payload = obj.hs.read_message(msg)
-        except NoiseError:
-            self._release_sid(sid)
-            raise
-        key = obj.hs.remote_static
-        fresh, coap = decode_xx3(payload)
-        self.known_peers.accept_fresh(key, fresh)  # XX3 cannot be replayed; keep rx current
-        peer = self._peer_for_key(key, addr)
-        self.addresses.verify(addr)  # XX3 proves it received our XX2 at the XX1 address
-        s = self._new_session(peer, sid, obj.rid, obj.hs, addr, False, now)
-        s.first_msg = msg
-        s.first_coap = coap
-        self._events.append(SessionEstablished(peer.peer_id, obj.hello, key))
-        if coap:
-            self._events.append(MessageReceived(peer.peer_id, coap))
-
     # -- transport -------------------------------------------------------------------------------
 
     def _on_transport(self, data, addr, now):
         sid, nonce_len, truncated, header_len = decode_transport_header(data)
         s = self._sids.get(sid)
-        if not isinstance(s, _Session):
+        if not isinstance(s, Session):
             if len(data) >= RESET_LEN:
                 # Never more bytes than the datagram carried; no state kept.
                 self.stats["resets_sent"] += 1

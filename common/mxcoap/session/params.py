@@ -27,6 +27,7 @@ class SessionParams:
     # went out on a session without one authenticated datagram back (a silent restart of the
     # peer that reused our session id, or a dead path).
     stale_sends = 6
+    max_cached_replies = 16  # IK2/XX2 kept to answer duplicate IK1/XX1 without Noise work
     max_queued = 16  # CoAP messages held per peer while its handshake runs
     max_hello = 255
 
