@@ -66,6 +66,13 @@ class _Pair:
             dst_ep.receive_datagram(d, src_addr, now)
         return [d for d, _ in out]
 
+    def establish(self):
+        """An IK session up by t=5 (IK2 sent after ik2_wait, without a CoAP answer)."""
+        self.a.send(self.pid, b"q", 0.0)
+        self.settle()
+        self.b.handle_timer(5.0)
+        self.settle(5.0)
+
     def settle(self, now=0.0):
         for _ in range(10):
             if not (self.move(now, self.a, C, self.b) or self.move(now, self.b, S, self.a)):
@@ -345,10 +352,7 @@ class TestRebindingAndRestart(unittest.TestCase):
 
     def test_forged_reset_ignored(self):
         p = _Pair()
-        p.a.send(p.pid, b"q", 0.0)
-        p.settle()
-        p.b.handle_timer(5.0)
-        p.settle(5.0)
+        p.establish()
         s = p.a._peers[p.pid].session
         p.a.receive_datagram(H.encode_reset(s.remote_sid, bytes(30)), S, 6.0)
         self.assertIs(p.a._peers[p.pid].session, s)
@@ -487,10 +491,7 @@ class TestFlows(unittest.TestCase):
 
     def test_stale_session_rehandshakes(self):
         p = _Pair()
-        p.a.send(p.pid, b"q", 0.0)
-        p.settle()
-        p.b.handle_timer(5.0)
-        p.settle(5.0)
+        p.establish()
         stale = p.a.params.stale_sends
         for i in range(stale):
             p.a.send(p.pid, b"unanswered", 6.0 + i)
@@ -501,10 +502,7 @@ class TestFlows(unittest.TestCase):
 
     def test_keepalive_not_passed_up(self):
         p = _Pair()
-        p.a.send(p.pid, b"q", 0.0)
-        p.settle()
-        p.b.handle_timer(5.0)
-        p.settle(5.0)
+        p.establish()
         drain(p.b)
         p.a.send(p.pid, b"", 6.0)
         out = p.move(6.0, p.a, C, p.b)
