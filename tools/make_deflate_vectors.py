@@ -6,6 +6,10 @@ Inputs come from a fixed-seed generator (no randomness from the machine), so the
 and dictionaries are identical on every run; the compressed files depend only on the zlib
 version, which index.json records. The portable tests decompress every stream with
 mxcoap.deflate and compare with the plain text, on CPython and on MicroPython.
+
+`ours-*.deflate` are mxcoap.deflate's own output on CPython, checked here with zlib; the
+portable tests compress the same inputs on MicroPython and must get the same bytes (so what a
+board sends is what zlib was shown to read). Regenerate them when the compressor changes.
 """
 
 import json
@@ -13,7 +17,11 @@ import sys
 import zlib
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "deflate"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "vectors" / "deflate"
+sys.path.insert(0, str(ROOT / "common"))
+
+from mxcoap import deflate  # noqa: E402
 
 WORDS = ("the", "room", "message", "hello", "world", "matrix", "event", "sync", "alice", "bob",
          "carol", "lunch", "meeting", "tomorrow", "radio", "link", "slow", "fast", "ok", "yes")
@@ -100,6 +108,15 @@ CASES = (
 )
 
 
+# Our own compressor: (plain, dictionary, level, wbits)
+OURS = (
+    ("empty", "none", 6, 15), ("hello", "small", 9, 15), ("event", "small", 6, 15),
+    ("sync", "none", 1, 15), ("sync", "none", 9, 15), ("sync", "d32k", 9, 15),
+    ("sync", "d32k", 9, 10), ("sync", "d40k", 4, 9), ("random", "none", 9, 15),
+    ("big", "none", 6, 15),
+)
+
+
 def zlib_raw(data, zdict, level, wbits):
     if zdict:
         c = zlib.compressobj(level, zlib.DEFLATED, -wbits, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
@@ -127,8 +144,17 @@ def main():
         (OUT / (name + ".deflate")).write_bytes(stream)
         index.append({"name": name, "plain": plain, "zdict": dname, "level": level,
                       "wbits": wbits, "size": len(plains[plain])})
+    ours = []
+    for plain, dname, level, wbits in OURS:
+        name = "ours-" + plain + "-" + dname + "-l" + str(level) + "-w" + str(wbits)
+        stream = deflate.compress(plains[plain], dicts[dname], level=level, wbits=wbits)
+        d = zlib.decompressobj(-wbits, zdict=dicts[dname])
+        assert d.decompress(stream) == plains[plain] and d.eof and not d.unused_data
+        (OUT / (name + ".deflate")).write_bytes(stream)
+        ours.append({"name": name, "plain": plain, "zdict": dname, "level": level,
+                     "wbits": wbits, "size": len(plains[plain])})
     meta = {"zlib": zlib.ZLIB_RUNTIME_VERSION, "generator": "tools/make_deflate_vectors.py",
-            "cases": index}
+            "cases": index, "ours": ours}
     (OUT / "index.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     print("wrote", len(index), "streams with zlib", zlib.ZLIB_RUNTIME_VERSION, "to", OUT,
           file=sys.stderr)
