@@ -1,7 +1,7 @@
 """Every exchange of the recorded Synapse traffic round-trips exactly through the compact form
 (tests/vectors/synapse/scenario.har, HAR 1.2), with the built-in map set and with none."""
 
-import base64
+import importlib.util
 import json
 import os
 
@@ -9,8 +9,6 @@ import pytest
 from mxcoap import maps
 from mxcoap.coap import Message
 from mxcoap.matrix import (
-    HttpRequest,
-    HttpResponse,
     Session,
     decode_request,
     decode_response,
@@ -19,33 +17,15 @@ from mxcoap.matrix import (
 )
 
 HAR = os.path.join(os.path.dirname(__file__), "..", "vectors", "synapse", "scenario.har")
-CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")
+_TOOL = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "make_matrix_vectors.py")
+_spec = importlib.util.spec_from_file_location("make_matrix_vectors", _TOOL)
+_tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_tool)
 
 
 def load_exchanges():
-    with open(HAR) as f:
-        entries = json.load(f)["log"]["entries"]
-    out = []
-    for e in entries:
-        r = e["request"]
-        target = "/" + r["url"].split("/", 3)[3]
-        path, sep, query = target.partition("?")
-        body = b""
-        post = r.get("postData")
-        if post and post.get("text") is not None:
-            enc = post.get("encoding") or post.get("_encoding")
-            body = base64.b64decode(post["text"]) if enc == "base64" else post["text"].encode()
-        headers = [(h["name"], h["value"]) for h in r["headers"]]
-        req = HttpRequest(r["method"], path, query if sep else None, headers, body)
-        s = e["response"]
-        c = s["content"]
-        rbody = b""
-        if c.get("text") is not None:
-            rbody = base64.b64decode(c["text"]) if c.get("encoding") == "base64" else \
-                c["text"].encode()
-        resp = HttpResponse(s["status"], [(h["name"], h["value"]) for h in s["headers"]], rbody)
-        out.append((req, resp))
-    return out
+    return _tool.load_har(HAR)
+CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")
 
 
 def carried(headers):
