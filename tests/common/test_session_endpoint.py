@@ -541,3 +541,52 @@ class TestFlows(unittest.TestCase):
         # 31 ids fit in byte 0; the rest cost 2 more bytes.
         self.assertEqual(len(d), 1 + 2 + 1 + 4 + 8)
         self.assertEqual(server.session_count(), 33)
+
+
+class TestEvictionAndRekey(unittest.TestCase):
+    def test_evicted_session_reset_rehandshake_answered_from_cache(self):
+        # The responder executes A, its answer is lost, and a second client's session evicts the
+        # first one's. The retransmission of A draws a RESET, the client re-handshakes with A
+        # in IK1, and CoAP de-duplication (keyed by static key) answers without executing again.
+        net = SecureNet()
+        server = net.add(
+            S, SKEY, handler=echo_handler, seed=11, params=SessionParams(max_sessions=1)
+        )
+        c1 = net.add(C, CKEY, seed=22)
+        c2_addr = ("10.0.0.3", 40002)
+        c2 = net.add(c2_addr, key_from(3003), seed=33)
+        p1 = c1.secure.connect(S, 0.0, remote_static=public_key(SKEY))
+        p2 = c2.secure.connect(S, 0.0, remote_static=public_key(SKEY))
+        c1.coap.send_request(request(b"warm-up"), p1, 0.0)
+        net.run(until=10)
+        lost = []
+
+        def drop_first_answer(src, dst, data):
+            if src == S and dst == C and not lost and data[0] & 0x80 == 0:
+                lost.append(data)
+                return True
+            return False
+
+        net.drop = drop_first_answer
+        c1.coap.send_request(request(b"transfer A"), p1, net.now)
+        net.run(until=net.now + 0.5)
+        self.assertEqual(len(lost), 1)
+        c2.coap.send_request(request(b"other"), p2, net.now)  # evicts c1's session
+        net.run(until=net.now + 0.2)
+        self.assertEqual(server.secure.session_count(), 1)
+        net.run(until=net.now + 120)
+        answers = [r.response.payload for r in responses(c1)]
+        self.assertEqual(answers, [b"re:warm-up", b"re:transfer A"])
+        bodies = [e[1] for e in server.executed]
+        self.assertEqual(bodies.count(b"transfer A"), 1)
+        self.assertGreaterEqual(c1.secure.stats["resets_accepted"], 1)
+
+    def test_rekey_at_ends_the_session(self):
+        p = _Pair()
+        p.establish()
+        p.a._peers[p.pid].session.record.params = SessionParams(rekey_at=4)
+        for i in range(4):
+            p.a.send(p.pid, b"m", 6.0 + i)
+        self.assertIn("rekey", [c.reason for c in of_type(drain(p.a), SessionClosed)])
+        p.a.send(p.pid, b"next", 10.0)
+        self.assertEqual(p.a.datagrams_to_send(10.0)[-1][0][0], H.IK1)
