@@ -162,3 +162,37 @@ def test_dictionary_helps_on_samples():
     assert with_dict < plain * 0.95, (with_dict, plain)
 
 
+
+
+# ---- differential: damaged streams are accepted or rejected exactly as zlib does ---------
+
+
+def zlib_verdict(stream, zdict):
+    d = zlib.decompressobj(-15, zdict=zdict)
+    try:
+        out = d.decompress(stream)
+    except zlib.error:
+        return None
+    return out if d.eof and not d.unused_data else None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=inputs, zdict=st.sampled_from([b"", SMALL, D32K]), level=st.integers(0, 9),
+       flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 7)), min_size=1,
+                      max_size=3),
+       cut=st.none() | st.integers(0, 10**6))
+def test_damaged_streams_agree_with_zlib(data, zdict, level, flips, cut):
+    from mxcoap.deflate.inflate import inflate  # the decoder itself, without the safety net
+
+    s = bytearray(zlib_compress(data, zdict, level))
+    for pos, bit in flips:
+        s[pos % len(s)] ^= 1 << bit
+    if cut is not None:
+        s = s[:cut % (len(s) + 1)]
+    s = bytes(s)
+    expected = zlib_verdict(s, zdict)
+    try:
+        got = inflate(s, zdict, 1 << 20, 15)
+    except DeflateError:
+        got = None
+    assert got == expected
