@@ -157,6 +157,17 @@ class TestHandshakes(unittest.TestCase):
         self.assertEqual(of_type(evs, SessionEstablished)[0].hello, b"maps")
         self.assertEqual([e.data for e in of_type(evs, MessageReceived)], [b"first"])
 
+    def test_connect_twice_same_handle(self):
+        ep = SecureEndpoint(CKEY, rand=key_rng(1))
+        h1 = ep.connect(S, 0.0, name="host")
+        self.assertIs(ep.connect(S, 1.0, name="host"), h1)
+        self.assertIsNot(ep.connect(S, 1.0, name="other"), h1)
+        h3 = ep.connect(("10.9.9.9", 1), 1.0)
+        self.assertIs(ep.connect(("10.9.9.9", 1), 2.0), h3)
+        k = ep.connect(S, 0.0, remote_static=public_key(SKEY))
+        self.assertEqual(k, public_key(SKEY))
+        self.assertEqual(ep.connect(S, 0.0, remote_static=public_key(SKEY)), k)
+
     def test_wrong_pinned_key_refused_by_name(self):
         other = key_from(999)
         net, client, server, pid = pair(ik=False, client_kw={"pinned": public_key(other)})

@@ -105,8 +105,10 @@ class SecureEndpoint:
                 peer = Peer(key, key, addr, name)
                 self._add_peer(peer)
         else:
-            peer = Peer(PeerHandle(name), None, addr, name)
-            self._add_peer(peer)
+            peer = self._handle_peer(name, addr)
+            if peer is None:
+                peer = Peer(PeerHandle(name), None, addr, name)
+                self._add_peer(peer)
         peer.addr = addr
         peer.name = name if name is not None else peer.name
         peer.hello = bytes(hello)
@@ -259,6 +261,15 @@ class SecureEndpoint:
         self._peers[peer.peer_id] = peer
         if peer.static_key is not None:
             self._by_key[peer.static_key] = peer
+
+    def _handle_peer(self, name, addr):
+        # connect() again before the key is known: the same provisional handle, found by name
+        # (or by address when there is no name).
+        for peer in self._peers.values():
+            if isinstance(peer.peer_id, PeerHandle) and peer.static_key is None:
+                if (name is not None and peer.name == name) or (name is None and peer.addr == addr):
+                    return peer
+        return None
 
     def _peer_for_key(self, key, addr):
         peer = self._by_key.get(key)
