@@ -555,6 +555,23 @@ class TestFlows(unittest.TestCase):
 
 
 class TestEvictionAndRekey(unittest.TestCase):
+    def test_xx1_flood_does_not_lock_out(self):
+        server = SecureEndpoint(
+            SKEY, rand=key_rng(9), params=SessionParams(max_pending=4, handshakes_per_second=100)
+        )
+        for i in range(10):  # spoofed XX1s that never continue
+            ep = SecureEndpoint(key_from(7000 + i), rand=key_rng(7100 + i))
+            ep.send(ep.connect(S, 0.0), b"", 0.0)
+            server.receive_datagram(ep.datagrams_to_send(0.0)[0][0], ("10.7.0." + str(i), 1), 0.0)
+        server.datagrams_to_send(0.0)
+        p = _Pair(ik=False)
+        p.b = server
+        p.a.send(p.pid, b"real", 1.0)
+        p.settle(1.0)
+        self.assertEqual([e.data for e in of_type(drain(server), MessageReceived)], [b"real"])
+        pending = [o for o in server._sids.values() if o.__class__.__name__ == "Answer"]
+        self.assertLessEqual(len(pending), 4)
+
     def test_evicted_session_reset_rehandshake_answered_from_cache(self):
         # The responder executes A, its answer is lost, and a second client's session evicts the
         # first one's. The retransmission of A draws a RESET, the client re-handshakes with A

@@ -39,16 +39,27 @@ def on_first(ep, t, data, addr, now):
         return
     if not a.is_verified(addr):
         a.note_handshake(now)
-    n = 0
-    for obj in ep._sids.values():
-        if isinstance(obj, Answer):
-            n += 1
-    if n >= ep.params.max_pending:
-        raise HeaderError("too many handshakes pending")
+    make_room(ep, now)
     if t == IK1:
         on_ik1(ep, msg, addr, now)
     else:
         on_xx1(ep, msg, addr, now)
+
+
+def make_room(ep, now):
+    """At MAX_PENDING answers, finish or forget the oldest one rather than refuse new ones
+    (refusing would let a flood of XX1s lock real initiators out for HANDSHAKE_TIMEOUT)."""
+    answers = [obj for obj in ep._sids.values() if isinstance(obj, Answer)]
+    while len(answers) >= ep.params.max_pending:
+        oldest = answers[0]
+        for obj in answers:
+            if obj.started < oldest.started:
+                oldest = obj
+        answers.remove(oldest)
+        if oldest.pattern == IK and oldest.peer.answer is oldest:
+            send_ik2(ep, oldest, b"", now)  # its request is already handed up: finish it
+        else:
+            ep._release_sid(oldest.local_sid)
 
 
 def on_ik1(ep, msg, addr, now):
