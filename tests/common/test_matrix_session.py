@@ -13,6 +13,7 @@ from matrix_support import (
     send_hello,
     sent_response,
 )
+from mxcoap import cbor
 from mxcoap.coap import Message
 from mxcoap.matrix import (
     HttpRequest,
@@ -106,6 +107,15 @@ class TestToken(unittest.TestCase):
         self.assertEqual(msg.opt(OPT_AUTH), b"")
         self.assertIsNone(decode_request(msg, host).header("Authorization"))
 
+    def test_very_long_token_travels_as_a_header(self):
+        edge, host = pair()
+        req = send_hello("1")
+        req.headers[0] = ("Authorization", "Bearer " + "t" * 3000)
+        for _ in range(2):
+            msg, ex = encode_request(req, edge)
+            self.assertEqual(msg.opt(OPT_AUTH), b"")
+            request_roundtrip(self, req, edge, host)
+
     def test_implicit_token_unknown_to_a_fresh_host(self):
         edge, host = pair()
         exchange(self, send_hello("1"), edge, host)
@@ -198,6 +208,15 @@ class TestInterning(unittest.TestCase):
         msg2, _ = encode_request(req, other)  # index 0 means another room in that session
         with self.assertRaises(MatrixDecodeError):
             decode_request(msg2, host)
+
+    def test_hostile_definitions_are_bounded(self):
+        host = Session(MS)
+        # route 21 (/rooms/{roomId}/invite) whose room is a definition of a 300-byte text
+        path = cbor.dumps(21) + cbor.dumps(b"\x06\x05\x00" + b"a" * 300)
+        msg = Message(0, 2, 1, b"", [(11, path[:255]), (11, path[255:]), (OPT_AUTH, b"")])
+        with self.assertRaises(MatrixDecodeError):
+            decode_request(msg, host)
+        self.assertEqual(host.rx.values, {})
 
     def test_full_table_stops_interning(self):
         edge, host = pair()

@@ -276,7 +276,8 @@ def encode_request(req, session, extra_headers=()):
         opts.append((OPT_AUTH, b""))
     else:
         found = session.tokens_tx.lookup(bearer)
-        if found is None:  # token table full: the header travels as it is
+        if found is None:  # table full or token too long: no slot, the header travels as it is
+            opts.append((OPT_AUTH, b""))
             opts.append((OPT_HEADER, b"\x05Bearer " + bearer.encode("utf-8")))
         else:
             confirmed, slot = found

@@ -24,14 +24,16 @@ from mxcoap.matrix.errors import MatrixDecodeError, UnknownReference
 
 MAX_INTERNED = const(256)  # indices are one byte
 MAX_TOKENS = const(16)
-MAX_INTERNED_LEN = const(255)  # longer strings are not worth a table entry on the device
+MAX_INTERNED_LEN = const(255)  # longer identifiers are not worth a table entry on the device
+MAX_TOKEN_LEN = const(2048)  # longer access tokens travel as a plain Authorization header
 
 
 class InternEncoder:
     """The sending side of one table."""
 
-    def __init__(self, limit=MAX_INTERNED):
+    def __init__(self, limit=MAX_INTERNED, max_len=MAX_INTERNED_LEN):
         self.limit = limit
+        self.max_len = max_len
         self.index = {}  # value -> index
         self.confirmed = set()
 
@@ -39,7 +41,7 @@ class InternEncoder:
         """(confirmed, index) for value, assigning an index if needed; None when full."""
         i = self.index.get(value)
         if i is None:
-            if len(self.index) >= self.limit or len(value) > MAX_INTERNED_LEN:
+            if len(self.index) >= self.limit or len(value) > self.max_len:
                 return None
             i = len(self.index)
             self.index[value] = i
@@ -59,14 +61,15 @@ class InternEncoder:
 class InternDecoder:
     """The receiving side of one table."""
 
-    def __init__(self, limit=MAX_INTERNED):
+    def __init__(self, limit=MAX_INTERNED, max_len=MAX_INTERNED_LEN):
         self.limit = limit
+        self.max_len = max_len  # bounds what a hostile peer can make this side store
         self.values = {}  # index -> value
         self.unacked = set()  # learned from responses, not yet acknowledged (edge side)
 
     def define(self, i, value):
-        if not 0 <= i < self.limit:
-            raise MatrixDecodeError("interned index " + str(i) + " out of range")
+        if not 0 <= i < self.limit or len(value) > self.max_len:
+            raise MatrixDecodeError("interned index " + str(i) + " or its value out of range")
         old = self.values.get(i)
         if old is not None and old != value:
             raise MatrixDecodeError("interned index " + str(i) + " redefined")
@@ -101,8 +104,8 @@ class Session:
         self.maps = maps
         self.tx = InternEncoder()
         self.rx = InternDecoder()
-        self.tokens_tx = InternEncoder(MAX_TOKENS)
-        self.tokens_rx = InternDecoder(MAX_TOKENS)
+        self.tokens_tx = InternEncoder(MAX_TOKENS, MAX_TOKEN_LEN)
+        self.tokens_rx = InternDecoder(MAX_TOKENS, MAX_TOKEN_LEN)
 
     def answered(self, exchange, status):
         """The answer to `exchange` arrived with HTTP `status` (edge side)."""
