@@ -196,3 +196,22 @@ def test_damaged_streams_agree_with_zlib(data, zdict, level, flips, cut):
     except DeflateError:
         got = None
     assert got == expected
+
+
+def test_work_bound_engages_only_on_adversarial_input(monkeypatch):
+    from mxcoap.deflate import compressor
+
+    rng = random.Random(3)
+    adversarial = bytes(rng.choice(b"ab") for _ in range(8000))  # 4096-link chains at level 9
+    bounded = compress(adversarial, level=9)
+    monkeypatch.setattr(compressor, "_WORK_PER_BYTE", 1 << 20)
+    unbounded = compress(adversarial, level=9)
+    assert len(bounded) > len(unbounded)  # the bound cut the search short
+    assert zlib_decompress(bounded, b"") == adversarial
+    monkeypatch.undo()
+    # Matrix-shaped data never reaches the bound: the same bytes with and without it.
+    for data in (BIG, D32K[:3000]):
+        bounded = compress(data, D32K, level=9)
+        monkeypatch.setattr(compressor, "_WORK_PER_BYTE", 1 << 20)
+        assert compress(data, D32K, level=9) == bounded
+        monkeypatch.undo()

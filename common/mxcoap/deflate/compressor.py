@@ -27,6 +27,13 @@ _MIN_MATCH = const(3)
 _MAX_MATCH = const(258)
 _TOO_FAR = const(4096)  # zlib: a 3-byte match this far back costs more than 3 literals
 _MAX_STORED = const(65535)  # LEN is 16 bits (§3.2.4)
+# Work bound: zlib's level 9 may walk 4096 chain links a byte on adversarial input (a random
+# two-letter text), which costs seconds in Python and minutes on a board. Past this many links
+# a byte on average (plus a floor for small messages) searches fall back to level 1's chain.
+# Matrix JSON uses a few links a byte, so normal output is exactly zlib's algorithm.
+_WORK_PER_BYTE = const(16)
+_WORK_FLOOR = const(65536)
+_LOW_CHAIN = const(4)
 
 # zlib's configuration_table: (good_length, max_lazy, nice_length, max_chain, lazy?).
 # For the fast levels max_lazy is zlib's max_insert_length.
@@ -369,12 +376,18 @@ class Deflater:
             prev[j & wmask] = head[h]
             head[h] = j + 1
 
+        work = [_WORK_FLOOR + _WORK_PER_BYTE * (end - start)]  # chain links left
+
         def longest(cur, cand, best, chain):
             """zlib's longest_match: the longest match above `best` along the chain."""
+            if work[0] <= 0 and chain > _LOW_CHAIN:
+                chain = _LOW_CHAIN
+            work[0] -= chain  # charged up front; the unused part is refunded below
             max_len = end - cur
             if max_len > _MAX_MATCH:
                 max_len = _MAX_MATCH
             if best >= max_len:
+                work[0] += chain
                 return best, 0
             nice_len = nice if nice < max_len else max_len
             limit = cur - max_dist
@@ -404,6 +417,7 @@ class Deflater:
                 if not chain:
                     break
                 cand = prev[cand & wmask] - 1
+            work[0] += chain
             return best, best_dist
 
         k = 0  # bytes used in syms
