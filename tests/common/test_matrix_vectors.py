@@ -1,9 +1,10 @@
-"""Recorded Synapse exchanges: both interpreters produce the same compact bytes and decode them
-back exactly (tests/vectors/matrix/har-exchanges.json, made by tools/make_matrix_vectors.py)."""
+"""Recorded Synapse exchanges: both interpreters produce the same compact messages (DEFLATE
+undone) and decode the recorded bytes back exactly (tests/vectors/matrix/har-exchanges.json,
+made by tools/make_matrix_vectors.py)."""
 
 import unittest
 
-from mxcoap import maps
+from mxcoap import deflate, maps
 from mxcoap.coap import Message
 from mxcoap.matrix import (
     HttpRequest,
@@ -14,8 +15,20 @@ from mxcoap.matrix import (
     encode_request,
     encode_response,
 )
+from mxcoap.matrix.numbers import OPT_DEFLATE
 from mxcoap.matrix.session import Exchange
 from support import load_json_vector
+
+
+def normal(data):
+    """A message's code, options and payload with DEFLATE undone: the compressor's choice of
+    matches may change between versions without changing the mapping."""
+    msg = Message.decode(data)
+    payload = msg.payload
+    if msg.opt(OPT_DEFLATE) is not None:
+        payload = deflate.decompress(payload, zdict=maps.builtin().dictionary)
+        msg.remove_option(OPT_DEFLATE)
+    return msg.code, sorted(msg.options), payload
 
 
 def carried(headers):
@@ -39,12 +52,14 @@ class TestRecordedExchanges(unittest.TestCase):
             req = HttpRequest(q["method"], q["path"], q["query"], q["headers"],
                               bytes.fromhex(q["body"]))
             msg, ex = encode_request(req, edge)
-            self.assertEqual(msg.encode().hex(), v["compact_request"], q["path"])
+            self.assertEqual(normal(msg.encode()), normal(bytes.fromhex(v["compact_request"])),
+                             q["path"])
             back = decode_request(msg, host)
             r = v["response"]
             resp = HttpResponse(r["status"], r["headers"], bytes.fromhex(r["body"]))
             rmsg = encode_response(resp, host, back.route)
-            self.assertEqual(rmsg.encode().hex(), v["compact_response"], q["path"])
+            self.assertEqual(normal(rmsg.encode()),
+                             normal(bytes.fromhex(v["compact_response"])), q["path"])
             decode_response(rmsg, edge, ex)
 
     def test_decode_gives_the_http_messages(self):
