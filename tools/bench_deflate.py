@@ -5,7 +5,7 @@
 Speed: each recorded Synapse sample (tests/vectors/synapse/samples) compressed and
 decompressed one by one, as the proxy does with messages, and one > 64 KB document; KB/s of
 uncompressed data. The MicroPython figures come from the unix port (.venv/bin/micropython),
-which runs at desktop speed: a board is some 20-100 times slower.
+which runs at desktop speed: a board is much slower (not measured here).
 Size: our level 9 against zlib level 9 on the samples as JSON and as CBOR (mxcoap.cbor),
 without and with a simple dictionary built from the samples' common substrings (in-sample:
 an upper bound of what a trained dictionary gives, not a measurement of one).
