@@ -33,7 +33,8 @@ _DIST_MASK = const(63)  # (1 << DIST_ROOT) - 1
 _fixed = []  # [litlen table, dist table], built on first use (§3.2.6)
 
 # The output buffer starts at this many times the input (JSON deflates 3-5x) and doubles, never
-# past the bound: a bomb is stopped having allocated at most dictionary + max_size bytes.
+# past the bound: a bomb is stopped having allocated at most max_size bytes of output (the
+# dictionary is read where it is, not copied).
 _FIRST_GUESS = const(4)
 _MIN_OUTPUT = const(256)
 
