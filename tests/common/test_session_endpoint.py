@@ -618,3 +618,80 @@ class TestEvictionAndRekey(unittest.TestCase):
         self.assertIn("rekey", [c.reason for c in of_type(drain(p.a), SessionClosed)])
         p.a.send(p.pid, b"next", 10.0)
         self.assertEqual(p.a.datagrams_to_send(10.0)[-1][0][0], H.IK1)
+
+
+class TestLimits(unittest.TestCase):
+    def test_auth_failures_end_the_session(self):
+        p = _Pair(params=SessionParams(max_auth_failures=3))
+        p.establish()
+        p.a.send(p.pid, b"good", 6.0)
+        d = p.a.datagrams_to_send(6.0)[0][0]
+        bad = d[:-1] + bytes((d[-1] ^ 1,))
+        for _ in range(3):
+            p.b.receive_datagram(bad, C, 7.0)
+        self.assertEqual(p.b.session_count(), 0)
+        reasons = [c.reason for c in of_type(drain(p.b), SessionClosed)]
+        self.assertEqual(reasons, ["too many authentication failures"])
+
+    def test_idle_session_forgotten(self):
+        p = _Pair(params=SessionParams(session_idle_timeout=100.0))
+        p.establish()
+        self.assertEqual(p.b.session_count(), 1)
+        t = p.b.get_timer()
+        self.assertEqual(t, 105.0)  # the session began when IK2 went, at t=5
+        p.b.handle_timer(t)
+        self.assertEqual(p.b.session_count(), 0)
+        self.assertEqual([c.reason for c in of_type(drain(p.b), SessionClosed)], ["idle"])
+
+    def test_oversized_datagram_dropped(self):
+        p = _Pair()
+        p.b.receive_datagram(b"\x90" + bytes(1400), C, 0.0)
+        self.assertEqual(p.b.datagrams_to_send(0.0), [])
+        self.assertEqual(p.b.stats["dropped"], 1)
+
+    def test_xx1_retry_cookie_flow(self):
+        server = SecureEndpoint(
+            SKEY, rand=key_rng(3), params=SessionParams(handshakes_per_second=1)
+        )
+        results = []
+        for i in range(2):
+            ep = SecureEndpoint(key_from(800 + i), rand=key_rng(900 + i))
+            pid = ep.connect(S, 0.0)
+            ep.send(pid, b"first contact", 0.0)
+            addr = ("10.3.0." + str(i), 5)
+            d = ep.datagrams_to_send(0.0)[0][0]
+            self.assertEqual(d[0], H.XX1)
+            server.receive_datagram(d, addr, 0.0)
+            results.append((ep, pid, addr, server.datagrams_to_send(0.0)))
+        self.assertEqual(results[0][3][0][0][0], H.XX2)
+        ep, pid, addr, out = results[1]
+        self.assertEqual(out[0][0][0], H.RETRY)
+        ep.receive_datagram(out[0][0], S, 0.1)
+        d = ep.datagrams_to_send(0.1)[0][0]
+        self.assertEqual(d[0], H.XX1 | H.FLAG_COOKIE)
+        for _ in range(3):
+            server.receive_datagram(d, addr, 0.1)
+            out = server.datagrams_to_send(0.1)
+            if not out:
+                break
+            ep.receive_datagram(out[0][0], S, 0.1)
+            d = ep.datagrams_to_send(0.1)[0][0]
+        got = [e.data for e in of_type(drain(server), MessageReceived)]
+        self.assertEqual(got, [b"first contact"])
+
+    def test_forged_ik2_only_costs_a_new_handshake(self):
+        p = _Pair()
+        p.a.send(p.pid, b"req", 0.0)
+        ik1 = p.a.datagrams_to_send(0.0)[0][0]
+        sid = p.a._peers[p.pid].pending.local_sid
+        forged = H.encode_with_sid(H.IK2, sid, bytes(60))
+        p.a.receive_datagram(forged, ("10.6.6.6", 1), 0.1)
+        self.assertFalse(p.a.is_established(p.pid))
+        p.a.send(p.pid, b"req", 2.0)  # the retransmission starts a fresh IK1
+        again = p.a.datagrams_to_send(2.0)[0][0]
+        self.assertEqual(again[0], H.IK1)
+        self.assertNotEqual(again, ik1)
+        p.b.receive_datagram(again, C, 2.0)
+        p.b.send(public_key(CKEY), b"resp", 2.0)
+        p.move(2.0, p.b, S, p.a)
+        self.assertEqual([e.data for e in of_type(drain(p.a), MessageReceived)], [b"resp"])
