@@ -31,7 +31,8 @@ def value_item(i):
     return Simple(i if i < _ONE_BYTE_VALUES else i + 12)
 
 
-def _canonical_decimal(s):
+def canonical_decimal(s):
+    """A decimal that reads back the same from str(int(s)) and fits a CBOR uint."""
     n = len(s)
     if n == 0 or n > MAX_TXN_DIGITS or (n > 1 and s[0] == "0"):
         return False
@@ -51,7 +52,7 @@ class Encoder:
         self.defs = []
 
     def string(self, s, in_path=False, txn=False):
-        if txn and _canonical_decimal(s):
+        if txn and canonical_decimal(s):
             return int(s)
         i = self.maps.value_index.get(s)
         if i is not None:

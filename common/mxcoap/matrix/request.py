@@ -23,7 +23,7 @@ from mxcoap.coap.options import decode_uint, encode_uint
 from mxcoap.compat import UnicodeError, const, decode_utf8
 from mxcoap.matrix import headers as _headers
 from mxcoap.matrix import ids
-from mxcoap.matrix.body import Decoder, Encoder
+from mxcoap.matrix.body import Decoder, Encoder, canonical_decimal
 from mxcoap.matrix.errors import MatrixDecodeError, MatrixEncodeError
 from mxcoap.matrix.numbers import (
     CODE_METHODS,
@@ -194,15 +194,6 @@ def decode_path(values, dec):
     return route.build(raws), route
 
 
-def _canonical_uint(s):
-    if not s or len(s) > 19 or (len(s) > 1 and s[0] == "0"):
-        return False
-    for ch in s:
-        if ch < "0" or ch > "9":
-            return False
-    return True
-
-
 def encode_query(query, maps):
     """Uri-Query option values for a raw query string (None: no "?" at all)."""
     if query is None:
@@ -213,7 +204,7 @@ def encode_query(query, maps):
         code = maps.query_index.get(part[:eq]) if eq >= 0 else None
         if code is not None:
             value = part[eq + 1 :]
-            if _canonical_uint(value):
+            if canonical_decimal(value):
                 data = bytes((_Q_UINT | code,)) + encode_uint(int(value))
             else:
                 data = bytes((code,)) + value.encode("utf-8")
