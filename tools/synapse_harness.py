@@ -175,12 +175,17 @@ class Synapse:
         self.root.mkdir(parents=True, exist_ok=True)
         atexit.register(self.stop)
         last = None
-        for _ in range(PORT_ATTEMPTS):
-            try:
-                self._start_once(free_port())
-                return self
-            except _PortTaken as exc:
-                last = exc
+        try:
+            for _ in range(PORT_ATTEMPTS):
+                try:
+                    self._start_once(free_port())
+                    return self
+                except _PortTaken as exc:
+                    last = exc
+        except BaseException:
+            # Ctrl-C or a failure half-way: no Synapse may outlive this call.
+            self._reap()
+            raise
         raise SynapseError(f"no free port after {PORT_ATTEMPTS} attempts", str(last))
 
     def _start_once(self, port):
@@ -349,22 +354,23 @@ class _PortTaken(SynapseError):
 
 
 def _run(args):
-    with Synapse(keep=args.keep) as hs:
-        for spec in args.user or ():
-            name, _, password = spec.partition(":")
-            hs.register_user(name, password or name)
-            print(f"registered {hs.user_id(name)} (password {password or name!r})")
-        print(f"Synapse {hs.url} (server_name {hs.server_name}, pid {hs.pid})")
-        print(f"registration shared secret: {hs.secret}")
-        print(f"directory: {hs.root}  log: {hs.log_path}")
-        print("Ctrl-C stops it.", flush=True)
-        try:
+    try:
+        with Synapse(keep=args.keep) as hs:
+            for spec in args.user or ():
+                name, _, password = spec.partition(":")
+                hs.register_user(name, password or name)
+                print(f"registered {hs.user_id(name)} (password {password or name!r})")
+            print(f"Synapse {hs.url} (server_name {hs.server_name}, pid {hs.pid})")
+            print(f"registration shared secret: {hs.secret}")
+            print(f"directory: {hs.root}  log: {hs.log_path}")
+            print("Ctrl-C stops it.", flush=True)
             while hs.process is not None and hs.process.poll() is None:
                 time.sleep(0.5)
             print("Synapse exited on its own:\n" + hs.log_tail(), file=sys.stderr)
             return 1
-        except KeyboardInterrupt:
-            print("stopping")
+    except KeyboardInterrupt:
+        # The with block has stopped Synapse by now (or start() has, if it came early).
+        print("stopped")
     return 0
 
 
