@@ -695,3 +695,22 @@ class TestLimits(unittest.TestCase):
         p.b.send(public_key(CKEY), b"resp", 2.0)
         p.move(2.0, p.b, S, p.a)
         self.assertEqual([e.data for e in of_type(drain(p.a), MessageReceived)], [b"resp"])
+
+
+class TestLostResponderHalf(unittest.TestCase):
+    def test_xx3_into_a_restarted_responder_falls_back_to_ik(self):
+        p = _Pair(ik=False)
+        p.a.send(p.pid, b"first", 0.0)
+        p.move(0.0, p.a, C, p.b)  # XX1
+        p.move(0.0, p.b, S, p.a)  # XX2
+        p.b = SecureEndpoint(SKEY, rand=key_rng(66))  # restarts before XX3 arrives
+        for i in range(4):
+            p.a.send(p.pid, b"first", 1.0 + i)  # CoAP retransmissions
+            out = p.move(1.0 + i, p.a, C, p.b)
+        self.assertEqual(out[0][0], H.IK1)  # after IK_ATTEMPTS XX3s, a new IK handshake
+        self.assertIn("unconfirmed", [c.reason for c in of_type(drain(p.a), SessionClosed)])
+        self.assertEqual([e.data for e in of_type(drain(p.b), MessageReceived)], [b"first"])
+        p.b.send(public_key(CKEY), b"answer", 5.0)
+        p.move(5.0, p.b, S, p.a)
+        self.assertEqual([e.data for e in of_type(drain(p.a), MessageReceived)], [b"answer"])
+        self.assertTrue(p.a.is_established(p.pid))

@@ -129,13 +129,19 @@ class SecureEndpoint:
         if s is not None and s.initiator and s.record.unanswered >= self.params.stale_sends:
             self._close(s, "stale")
             s = None
-        if s is not None:
-            if not s.confirmed:
-                if coap == s.first_coap:
-                    self._emit(s.first_datagram, s.addr)
-                else:
-                    self._enqueue(peer, coap)
+        if s is not None and not s.confirmed:
+            if coap != s.first_coap:
+                self._enqueue(peer, coap)
                 return
+            s.first_sends += 1
+            if s.first_sends <= initiator.IK_ATTEMPTS:
+                self._emit(s.first_datagram, s.addr)
+                return
+            # XX3 keeps going unanswered: the responder lost its half (restart, timeout, a
+            # forged XX3). Start over; the key is known now, so with IK.
+            self._close(s, "unconfirmed")
+            s = None
+        if s is not None:
             self._seal(s, coap)
             return
         if peer.answer is not None:

@@ -40,6 +40,7 @@ class Session:
         self.confirmed = not initiator  # initiator after XX3: nothing received yet
         self.first_coap = None  # initiator XX: the CoAP message carried in XX3
         self.first_datagram = None  # ... and XX3 itself, resent until confirmed
+        self.first_sends = 1
         self.first_msg = None  # responder XX: XX3's Noise message, to spot duplicates
         self.sent_plain = []  # (tag, CoAP bytes) of recent datagrams, to resend after RESET
 
