@@ -113,7 +113,7 @@ OURS = (
     ("empty", "none", 6, 15), ("hello", "small", 9, 15), ("event", "small", 6, 15),
     ("sync", "none", 1, 15), ("sync", "none", 9, 15), ("sync", "d32k", 9, 15),
     ("sync", "d32k", 9, 10), ("sync", "d40k", 4, 9), ("random", "none", 9, 15),
-    ("big", "none", 6, 15),
+    ("big", "none", 6, 12),  # > 64 KB: 32-bit chain tables, many blocks; a board's window
 )
 
 
