@@ -169,7 +169,7 @@ def _har_entry(url, method, req_headers, req_head_size, body, binary, status_lin
         "headersSize": req_head_size, "bodySize": len(body),
     }
     if body or method in ("POST", "PUT"):
-        post = {"mimeType": header(req_headers, "content-type"), "params": []}
+        post = {"mimeType": header(req_headers, "content-type")}
         if binary:
             # HAR 1.2 postData has no "encoding"; "_encoding" marks base64 (custom field).
             post["text"] = base64.b64encode(body).decode("ascii")
