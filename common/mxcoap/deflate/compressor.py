@@ -76,7 +76,6 @@ class Deflater:
         hmask = (1 << hbits) - 1
         shift = (hbits + 2) // 3
         shift2 = shift + shift
-        # Positions + 1 (0 = none): 16-bit entries when the input allows, as on a board.
         # A block holds at most `cap` symbols (each covers >= 1 input byte): 3 bytes each.
         cap = 1 << max(9, wbits - 1)
         if cap > end - start + 1:
