@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 from mxcoap import maps
 from mxcoap.coap import Message
 from mxcoap.matrix import (
+    MATRIX_OPTIONS,
     HttpRequest,
     HttpResponse,
+    MatrixError,
     Session,
     decode_request,
     decode_response,
@@ -172,3 +174,26 @@ def test_session_history_with_loss_and_reordering(data):
             assert json.loads(got.body) == json.loads(resp.body)
         elif action == "drop" and (in_flight or answers):
             (in_flight or answers).pop(0)
+
+
+OPTION_NUMBERS = [11, 11, 12, 15, 15] + list(MATRIX_OPTIONS)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(min_value=0, max_value=255),
+       st.lists(st.tuples(st.sampled_from(OPTION_NUMBERS),
+                          st.one_of(st.binary(max_size=40),
+                                    st.sampled_from([b"\x00", b"\x01", b"\x06\x00\x00a",
+                                                     b"\x07\x00", b"/x", b"\x82\x00\x00"]))),
+                max_size=6),
+       st.binary(max_size=60))
+def test_hostile_messages_only_raise_matrix_errors(code, options, payload):
+    """Whatever a peer sends, decoding either works or raises a MatrixError (the proxy then
+    answers it); nothing else escapes."""
+    msg = Message(0, code, 1, b"", options, payload)
+    for decode in (lambda m: decode_request(m, Session(MS)),
+                   lambda m: decode_response(m, Session(MS), None)):
+        try:
+            decode(msg)
+        except MatrixError:
+            pass

@@ -38,7 +38,9 @@ from mxcoap.matrix.routes import TXN_PARAM
 from mxcoap.matrix.session import Exchange
 
 MAX_OPTION_VALUE = const(255)  # Uri-Path and Uri-Query values (RFC 7252 §5.10)
-MAX_PATH = const(16384)  # bytes of path or query accepted from the peer
+# Bytes of path, or of query, accepted from the peer: as much as one reassembled CoAP message
+# holds (the endpoint's default max_reassembly), so a long query is never refused here.
+MAX_PATH = const(65536)
 _Q_ESCAPE = const(0x1E)  # a verbatim query part whose first byte would read as a code
 _Q_MORE = const(0x1F)  # continuation of the previous query part
 _Q_UINT = const(0x80)  # code | 0x80: the value is a canonical decimal, sent as a uint
@@ -170,7 +172,8 @@ def decode_path(values, dec):
     except cbor.CBORError as e:
         raise MatrixDecodeError("compact path is not a CBOR sequence: " + str(e))
     code = items[0] if items else None
-    route = dec.maps.route_table.get(code) if isinstance(code, int) else None
+    ok = isinstance(code, int) and code is not True and code is not False
+    route = dec.maps.route_table.get(code) if ok else None
     if route is None:
         raise MatrixDecodeError("unknown route code " + repr(code))
     n = len(route.params)

@@ -10,9 +10,9 @@
 from mxcoap.coap import Message
 from mxcoap.coap.options import decode_uint, encode_uint
 from mxcoap.matrix import headers as _headers
-from mxcoap.matrix import jsontext, status
+from mxcoap.matrix import ids, jsontext, status
 from mxcoap.matrix.body import Decoder, Encoder
-from mxcoap.matrix.errors import REASON_UNKNOWN_REFERENCE, PeerLostState
+from mxcoap.matrix.errors import REASON_UNKNOWN_REFERENCE, MatrixDecodeError, PeerLostState
 from mxcoap.matrix.numbers import OPT_ERROR, OPT_HEADER, OPT_STATUS
 from mxcoap.matrix.payload import decode_body, encode_body
 
@@ -56,7 +56,10 @@ def decode_response(msg, session, exchange):
     reference (resend the request: the host did not forward it)."""
     err = msg.opt(OPT_ERROR)
     if err is not None:
-        diag = msg.payload.decode() if msg.payload else ""
+        try:
+            diag = ids.text(msg.payload)
+        except MatrixDecodeError:
+            diag = repr(msg.payload)
         if err == bytes((REASON_UNKNOWN_REFERENCE,)):
             session.peer_lost_state()
             raise PeerLostState("peer lost session state: " + diag)
