@@ -11,6 +11,10 @@ TEST_MODULES = [
     "test_cbor",
     "test_noise_primitives",
     "test_noise_vectors",
+    "test_session_ccm",
+    "test_session_codec",
+    "test_session_keystore",
+    "test_session_endpoint",
 ]
 
 if __name__ == "__main__":
