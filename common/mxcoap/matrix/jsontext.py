@@ -14,7 +14,7 @@ json.dumps(ensure_ascii=False, separators=(",", ":"), sort_keys=True) does.
 
 from mxcoap.compat import UnicodeError, const, decode_utf8
 
-MAX_DEPTH = const(64)  # nesting of arrays and objects; deeper input is carried verbatim
+MAX_DEPTH = const(32)  # nesting of arrays and objects (as CBOR allows); deeper input goes verbatim
 MAX_INT_DIGITS = const(4300)  # CPython's own int() limit; longer integers stay as Num text
 
 
