@@ -75,6 +75,18 @@ class TestServerIds(unittest.TestCase):
         self.assertEqual(back, u)
         self.assertIsNone(ids.compact(u.upper(), MS.server_index))  # only the lowercase form
 
+    def test_element_transaction_ids(self):
+        form, back = roundtrip("m1795626574841.2")
+        self.assertEqual(len(form), 8)
+        self.assertEqual(back, "m1795626574841.2")
+        for s in ("m0.0", "m1.18446744073709551615", "m281474976710655.7"):
+            self.assertEqual(roundtrip(s)[1], s)
+        for s in ("m01.2", "m1.02", "m1.", "m.1", "m1.2.3", "m-1.2", "m281474976710656.1",
+                  "m1.18446744073709551616", "m1,2", "mx.1"):
+            self.assertIsNone(ids.compact(s, MS.server_index), s)
+        with self.assertRaises(MatrixDecodeError):
+            ids.expand(ids.K_TXN_M, b"\x00" * 6 + b"\x00\x01", MS.servers)  # leading zero
+
     def test_padding_keeps_32_for_event_ids(self):
         # K_USER + server index + 30-byte localpart would be 32 bytes: it gets K_PAD.
         s = "@" + "a" * 30 + ":localhost"

@@ -60,6 +60,13 @@ class TestBudget(unittest.TestCase):
         self.assertTrue(rsize <= 41, rsize)
         self.assertTrue(first < 120, first)
 
+    def test_element_style_hello_world(self):
+        edge, host = pair()
+        exchange(self, send_hello("m1795626574841.1"), edge, host)
+        size, rsize = exchange(self, send_hello("m1795626574841.2"), edge, host)
+        print("\nElement-style txnId m1795626574841.2: steady-state request " + str(size))
+        self.assertTrue(size <= 32, size)
+
     def test_nio_style_hello_world(self):
         edge, host = pair()
         req = send_hello("1")

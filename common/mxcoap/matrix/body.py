@@ -23,23 +23,11 @@ from mxcoap.matrix.jsontext import MAX_DEPTH, JsonError, Num
 from mxcoap.matrix.jsontext import loads as _json_loads
 
 TAG_PLAIN = 55799
-MAX_TXN_DIGITS = 19  # a decimal transaction id below 10**19 fits a CBOR uint (< 2**64)
 _ONE_BYTE_VALUES = 20  # simple values 0-19 are one byte; codes 20.. use simple values 32..
 
 
 def value_item(i):
     return Simple(i if i < _ONE_BYTE_VALUES else i + 12)
-
-
-def canonical_decimal(s):
-    """A decimal that reads back the same from str(int(s)) and fits a CBOR uint."""
-    n = len(s)
-    if n == 0 or n > MAX_TXN_DIGITS or (n > 1 and s[0] == "0"):
-        return False
-    for ch in s:
-        if ch < "0" or ch > "9":
-            return False
-    return True
 
 
 class Encoder:
@@ -52,8 +40,10 @@ class Encoder:
         self.defs = []
 
     def string(self, s, in_path=False, txn=False):
-        if txn and canonical_decimal(s):
-            return int(s)
+        if txn:
+            n = ids.decimal(s)
+            if n is not None:
+                return n
         i = self.maps.value_index.get(s)
         if i is not None:
             return value_item(i)

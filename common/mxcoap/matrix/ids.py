@@ -17,7 +17,9 @@ unpadded url-safe base64 of a 32-byte hash). Every other form starts with a kind
     K_RAWSEG    0x0a  ASCII: a path segment exactly as the client percent-encoded it
     K_PAD       0x0b  a form that would otherwise be 32 bytes long, behind one padding byte
     K_EVENT_SRV 0x0c  server index, opaque:    "$" + opaque + ":" + server (room versions 1-2)
-    K_UUID      0x0d  16 bytes: a lowercase canonical UUID string (transaction ids of some SDKs)
+    K_UUID      0x0d  16 bytes: a lowercase canonical UUID string (matrix-nio transaction ids)
+    K_TXN_M     0x0e  6-byte t, then n (0-8 bytes, minimal): "m" + t + "." + n in decimal
+                      (matrix-js-sdk/Element transaction ids: "m" + milliseconds + "." + counter)
 
 Only exact canonical forms are compacted: base64 must re-encode to the same characters (a
 non-canonical last character is carried as text, never "normalised"), and a sigil form is only
@@ -44,6 +46,7 @@ K_RAWSEG = const(10)
 K_PAD = const(11)
 K_EVENT_SRV = const(12)
 K_UUID = const(13)
+K_TXN_M = const(14)
 
 HASH_LEN = const(32)
 _B64_LEN = const(43)  # unpadded base64 of 32 bytes
@@ -148,10 +151,39 @@ def compact(s, server_index):
             if idx is not None:
                 return with_kind(K_MXC, bytes((idx,)) + s[slash + 1 :].encode("utf-8"))
         return None
+    if sigil == "m":
+        return _txn_m(s)
     raw = _uuid_bytes(s)
     if raw is not None:
         return bytes((K_UUID,)) + raw
     return None
+
+
+def decimal(s):
+    """int(s) when s is a canonical decimal (no sign, no leading zero) below 2**64, else None."""
+    n = len(s)
+    if n == 0 or n > 20 or (n > 1 and s[0] == "0"):
+        return None
+    for ch in s:
+        if ch < "0" or ch > "9":
+            return None
+    v = int(s)
+    return v if v >> 64 == 0 else None
+
+
+def _txn_m(s):
+    dot = s.find(".")
+    if dot < 2:
+        return None
+    t = decimal(s[1:dot])
+    n = decimal(s[dot + 1 :])
+    if t is None or n is None or t >> 48:
+        return None
+    count = b""
+    while n:
+        count = bytes((n & 0xFF,)) + count
+        n >>= 8
+    return with_kind(K_TXN_M, t.to_bytes(6, "big") + count)
 
 
 def text(data):
@@ -203,6 +235,11 @@ def expand(kind, body, servers):
         return "mxc://" + _server(servers, body) + "/" + text(body[1:])
     if kind == K_TEXT:
         return text(body)
+    if kind == K_TXN_M:
+        if not 6 <= len(body) <= 14 or (len(body) > 6 and body[6] == 0):
+            raise MatrixDecodeError("malformed K_TXN_M")
+        count = int.from_bytes(body[6:], "big") if len(body) > 6 else 0
+        return "m" + str(int.from_bytes(body[:6], "big")) + "." + str(count)
     if kind == K_UUID:
         if len(body) != 16:
             raise MatrixDecodeError("UUID of wrong length")

@@ -23,7 +23,7 @@ from mxcoap.coap.options import decode_uint, encode_uint
 from mxcoap.compat import UnicodeError, const, decode_utf8
 from mxcoap.matrix import headers as _headers
 from mxcoap.matrix import ids
-from mxcoap.matrix.body import Decoder, Encoder, canonical_decimal
+from mxcoap.matrix.body import Decoder, Encoder
 from mxcoap.matrix.errors import MatrixDecodeError, MatrixEncodeError
 from mxcoap.matrix.numbers import (
     CODE_METHODS,
@@ -207,8 +207,9 @@ def encode_query(query, maps):
         code = maps.query_index.get(part[:eq]) if eq >= 0 else None
         if code is not None:
             value = part[eq + 1 :]
-            if canonical_decimal(value):
-                data = bytes((_Q_UINT | code,)) + encode_uint(int(value))
+            number = ids.decimal(value)
+            if number is not None:
+                data = bytes((_Q_UINT | code,)) + encode_uint(number)
             else:
                 data = bytes((code,)) + value.encode("utf-8")
         else:
