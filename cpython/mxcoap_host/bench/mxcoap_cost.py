@@ -1,0 +1,355 @@
+"""Bytes an exchange costs as mxcoap, through the real encoder stack on an in-memory link.
+
+Per exchange: the HTTP request from the HAR -> matrix.encode_request -> coap.Endpoint (client:
+CON, mid, token, Block1) -> session.SecureEndpoint (seal; IK1 for the first message of a
+session) -> the link -> SecureEndpoint (open) -> coap.Endpoint (server: reassembly,
+piggybacked or separate response) -> matrix.decode_request, which must give back the request
+(method, path, query, the headers the mapping carries, JSON equal as data, other bodies
+byte-equal). The recorded HTTP response goes back the same way (encode_response, Block2,
+decode_response) and must equal the recorded one likewise. A mismatch raises RoundTripError.
+
+Every datagram on the link counts with 28 bytes of IPv4+UDP header: handshakes, empty ACKs,
+blocks and their answers. The host answers after the HAR's server time (timings.wait), on a
+clock this simulation owns, so an answer later than `separate_delay` (a /sync long poll) costs
+an empty ACK, a CON response and its ACK, as the protocol sends them. The link itself adds no
+delay and loses nothing (retransmissions are not counted because there are none).
+
+Sessions: one edge (client) per HAR user (the capture tool's "_user"; one edge for a HAR
+without it), each with its own secure session to the one host: IK (the edge knows the host's
+key), the first request riding in IK1 and its answer in IK2. The hello both sides send is the
+4-byte id of the built-in map set.
+"""
+
+import heapq
+import json
+import random
+
+from mxcoap import maps
+from mxcoap.coap import (
+    Endpoint,
+    RequestFailed,
+    RequestReceived,
+    ResponseReceived,
+    TransmissionParams,
+)
+from mxcoap.matrix import (
+    MATRIX_OPTIONS,
+    HttpRequest,
+    HttpResponse,
+    encode_request,
+    encode_response,
+)
+from mxcoap.matrix import Session as MatrixSession
+from mxcoap.matrix import decode_request as _decode_request
+from mxcoap.matrix import decode_response as _decode_response
+from mxcoap.noise import public_key
+from mxcoap.session import MessageReceived, SecureEndpoint
+from mxcoap.session.handshake import IK1_OVERHEAD, IK2_OVERHEAD
+
+IP_UDP = 28  # IPv4 (20) + UDP (8) bytes per datagram
+HOST_ADDR = ("192.0.2.1", 5683)
+CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")
+MAX_STEPS = 100000  # clock steps per exchange before the simulation calls it stuck
+DEFAULT_DELAY = 0.05  # one-way propagation delay of the simulated link, seconds
+
+# Test hook: the decoders the round trip uses (a test swaps in a broken one).
+decode_request = _decode_request
+decode_response = _decode_response
+
+
+class BenchError(Exception):
+    """The exchange could not be carried by the stack."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class RoundTripError(BenchError):
+    """What came out of the stack is not what went in."""
+
+
+def _carried(headers):
+    return sorted((k.lower(), v) for k, v in headers if k and k.lower() in CARRIED)
+
+
+def _same_body(back, orig, content_type):
+    if (content_type or "").startswith("application/json") and orig:
+        try:
+            value = json.loads(orig)
+        except ValueError:
+            value = None
+        if value is not None:
+            try:
+                return json.loads(back) == value
+            except ValueError:
+                return False
+    return back == orig
+
+
+def compare_request(back, orig):
+    """A list of differences between the decoded and the original HttpRequest."""
+    diffs = []
+    for attr in ("method", "path", "query"):
+        if getattr(back, attr) != getattr(orig, attr):
+            diffs.append(attr + ": " + repr(getattr(back, attr)) + " != "
+                         + repr(getattr(orig, attr)))
+    if _carried(back.headers) != _carried(orig.headers):
+        diffs.append("headers: " + repr(_carried(back.headers)) + " != "
+                     + repr(_carried(orig.headers)))
+    if not _same_body(back.body, orig.body, orig.header("Content-Type")):
+        diffs.append("body: " + repr(back.body[:80]) + " != " + repr(orig.body[:80]))
+    return diffs
+
+
+def compare_response(back, orig):
+    diffs = []
+    if back.status != orig.status:
+        diffs.append("status: " + str(back.status) + " != " + str(orig.status))
+    if _carried(back.headers) != _carried(orig.headers):
+        diffs.append("headers: " + repr(_carried(back.headers)) + " != "
+                     + repr(_carried(orig.headers)))
+    if not _same_body(back.body, orig.body, orig.header("Content-Type")):
+        diffs.append("body: " + repr(back.body[:80]) + " != " + repr(orig.body[:80]))
+    return diffs
+
+
+class _Edge:
+    def __init__(self, sim, name, index):
+        self.name = name
+        self.addr = ("198.51.100." + str(index + 1), 40000 + index)
+        self.secure = SecureEndpoint(sim.key(), rand=sim.rand, hello=sim.hello)
+        self.coap = Endpoint(sim.params, rand=sim.rand)
+        self.coap.known_options.update(MATRIX_OPTIONS)  # RFC 7252 §5.4.1: not 4.02
+        self.peer = self.secure.connect(HOST_ADDR, sim.now, remote_static=sim.host_public,
+                                        hello=sim.hello)
+        self.coap.mark_verified(self.peer)  # the secure session vouches for the peer
+        self.session = MatrixSession(sim.map_set)
+
+
+class ExchangeResult:
+    """Bytes on the link for one exchange (each datagram + 28 B of IPv4+UDP)."""
+
+    def __init__(self):
+        self.request = 0  # edge -> host
+        self.response = 0  # host -> edge
+        self.datagrams = 0
+        self.handshake = 0  # handshake datagram bytes less the CoAP they carried
+        self.retransmissions = 0  # CoAP retransmissions (both ends) during the exchange
+        self.up = []  # UDP payload sizes edge -> host, in order
+        self.down = []
+
+
+class Simulation:
+    """One host and one edge per user, on a shared clock; run(exchange) per HAR exchange."""
+
+    def __init__(self, params=None, map_set=None, seed=1, delay=DEFAULT_DELAY, link_bps=None):
+        self._random = random.Random(seed)
+        self.delay = delay
+        self.link_bps = link_bps
+        self._inflight = []  # (arrival time, seq, up, datagram, edge)
+        self._free = {True: 0.0, False: 0.0}  # when each direction of the link is free
+        self._seq = 0
+        self.params = params or TransmissionParams()
+        self.map_set = map_set or maps.builtin()
+        self.hello = self.map_set.id
+        self.now = 0.0
+        host_key = self.key()
+        self.host_public = public_key(host_key)
+        self.host_secure = SecureEndpoint(host_key, rand=self.rand, hello=self.hello)
+        self.host_coap = Endpoint(self.params, rand=self.rand)
+        self.host_coap.known_options.update(MATRIX_OPTIONS)
+        self.host_sessions = {}  # edge static key -> matrix Session
+        self.edges = {}
+        self._by_addr = {}
+        self._scheduled = []  # (time, handle, peer, HttpRequest route, HttpResponse)
+        self._current = None
+        self._exchange = None
+
+    def rand(self, n):
+        return self._random.randbytes(n)
+
+    def key(self):
+        return self.rand(32)
+
+    def edge(self, user):
+        e = self.edges.get(user)
+        if e is None:
+            e = _Edge(self, user, len(self.edges))
+            self.edges[user] = e
+            self._by_addr[e.addr] = e
+        return e
+
+    # -- the link --------------------------------------------------------------------------------
+
+    def _count(self, data, up):
+        r = self._current
+        r.datagrams += 1
+        if up:
+            r.request += len(data) + IP_UDP
+            r.up.append(len(data))
+        else:
+            r.response += len(data) + IP_UDP
+            r.down.append(len(data))
+        kind = data[0] & 0xF0 if data[0] & 0x80 else 0
+        if kind == 0x90:  # IK1: header, [cookie], Noise overhead, rid, fresh, hello
+            fixed = 1 + (8 if data[0] & 1 else 0) + IK1_OVERHEAD + 2 + 8 + 1 + len(self.hello)
+            r.handshake += IP_UDP + fixed
+        elif kind == 0xA0:  # IK2: header, Noise overhead, rid, hello
+            r.handshake += IP_UDP + 1 + IK2_OVERHEAD + 2 + 1 + len(self.hello)
+        elif kind:
+            r.handshake += IP_UDP + len(data)
+
+    def _send(self, data, up, edge):
+        """Put a datagram on the link: FIFO per direction, serialised at link_bps (if set),
+        then `delay` seconds of propagation."""
+        self._count(data, up)
+        start = max(self.now, self._free[up])
+        ser = (len(data) + IP_UDP) * 8.0 / self.link_bps if self.link_bps else 0.0
+        self._free[up] = start + ser
+        self._seq += 1
+        heapq.heappush(self._inflight, (start + ser + self.delay, self._seq, up, data, edge))
+
+    def _deliver(self):
+        moved = False
+        while self._inflight and self._inflight[0][0] <= self.now:
+            _, _, up, data, edge = heapq.heappop(self._inflight)
+            if up:
+                self.host_secure.receive_datagram(data, edge.addr, self.now)
+            else:
+                edge.secure.receive_datagram(data, HOST_ADDR, self.now)
+            moved = True
+        return moved
+
+    def _pump(self):
+        moved = True
+        while moved:
+            moved = self._deliver()
+            for e in self.edges.values():
+                for data, peer in e.coap.datagrams_to_send(self.now):
+                    e.secure.send(peer, data, self.now)
+                for data, _addr in e.secure.datagrams_to_send(self.now):
+                    self._send(data, True, e)
+                    moved = True
+                while True:
+                    ev = e.secure.next_event()
+                    if ev is None:
+                        break
+                    if isinstance(ev, MessageReceived):
+                        e.coap.receive_datagram(ev.data, ev.peer_id, self.now)
+                        moved = True
+                while True:
+                    ev = e.coap.next_event()
+                    if ev is None:
+                        break
+                    self._on_edge_event(e, ev)
+            while True:
+                ev = self.host_secure.next_event()
+                if ev is None:
+                    break
+                if isinstance(ev, MessageReceived):
+                    self.host_coap.mark_verified(ev.peer_id)
+                    self.host_coap.receive_datagram(ev.data, ev.peer_id, self.now)
+                    moved = True
+            while True:
+                ev = self.host_coap.next_event()
+                if ev is None:
+                    break
+                self._on_host_event(ev)
+            for data, peer in self.host_coap.datagrams_to_send(self.now):
+                self.host_secure.send(peer, data, self.now)
+            for data, addr in self.host_secure.datagrams_to_send(self.now):
+                e = self._by_addr.get(addr)
+                if e is not None:
+                    self._send(data, False, e)
+                    moved = True
+
+    # -- the two ends ----------------------------------------------------------------------------
+
+    def _on_host_event(self, ev):
+        if not isinstance(ev, RequestReceived):
+            return
+        session = self.host_sessions.get(ev.addr)
+        if session is None:
+            session = self.host_sessions[ev.addr] = MatrixSession(self.map_set)
+        x = self._exchange
+        back = decode_request(ev.request, session)
+        diffs = compare_request(back, x["request"])
+        if diffs:
+            raise RoundTripError(x["name"] + ": request differs after the round trip: "
+                                 + "; ".join(diffs))
+        msg = encode_response(x["response"], session, back.route)
+        self._scheduled.append((self.now + x["wait"], ev.handle, msg))
+
+    def _on_edge_event(self, e, ev):
+        x = self._exchange
+        if ev.handle is not x.get("handle"):
+            return
+        if isinstance(ev, RequestFailed):
+            raise BenchError(x["name"] + ": CoAP request failed: " + repr(ev.error))
+        if isinstance(ev, ResponseReceived):
+            back = decode_response(ev.response, e.session, x["matrix_exchange"])
+            diffs = compare_response(back, x["response"])
+            if diffs:
+                raise RoundTripError(x["name"] + ": response differs after the round trip: "
+                                     + "; ".join(diffs))
+            x["done"] = True
+
+    def _timers(self):
+        ts = [t for t, _, _ in self._scheduled]
+        if self._inflight:
+            ts.append(self._inflight[0][0])
+        for ep in [self.host_coap, self.host_secure]:
+            ts.append(ep.get_timer())
+        for e in self.edges.values():
+            ts.append(e.coap.get_timer())
+            ts.append(e.secure.get_timer())
+        ts = [t for t in ts if t is not None]
+        return min(ts) if ts else None
+
+    def _retransmissions(self):
+        n = self.host_coap.stats["retransmissions"]
+        for e in self.edges.values():
+            n += e.coap.stats["retransmissions"]
+        return n
+
+    def run(self, user, request, response, wait_s, name="exchange"):
+        """ExchangeResult for one HttpRequest/HttpResponse pair sent by `user`'s edge."""
+        e = self.edge(user)
+        self._current = ExchangeResult()
+        before = self._retransmissions()
+        msg, mx = encode_request(request, e.session)
+        self._exchange = x = {"name": name, "request": request, "response": response,
+                              "wait": wait_s, "matrix_exchange": mx, "done": False}
+        x["handle"] = e.coap.send_request(msg, e.peer, self.now)
+        self._pump()
+        steps = 0
+        while not x["done"] or self._scheduled or self._inflight:
+            steps += 1
+            t = self._timers()
+            if t is None or steps > MAX_STEPS:
+                raise BenchError(name + ": the exchange did not complete")
+            self.now = max(self.now, t)
+            due = [s for s in self._scheduled if s[0] <= self.now]
+            self._scheduled = [s for s in self._scheduled if s[0] > self.now]
+            for _, handle, rmsg in due:
+                self.host_coap.respond(handle, rmsg, self.now)
+            for ep in [self.host_coap, self.host_secure]:
+                ep.handle_timer(self.now)
+            for ed in self.edges.values():
+                ed.coap.handle_timer(self.now)
+                ed.secure.handle_timer(self.now)
+            self._pump()
+        self._pump()
+        self.now += 1.0  # think time before the next exchange
+        result, self._current = self._current, None
+        result.retransmissions = self._retransmissions() - before
+        return result
+
+
+def run_exchange(sim, ex):
+    """ExchangeResult for a har.Exchange."""
+    req = HttpRequest(ex.method, ex.path, ex.query, ex.req_headers, ex.req_body)
+    resp = HttpResponse(ex.status, ex.resp_headers, ex.resp_body)
+    wait = (ex.wait_ms or 0.0) / 1000.0
+    return sim.run(ex.user or "client", req, resp, wait, ex.name)
