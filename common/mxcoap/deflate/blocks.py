@@ -19,7 +19,9 @@ from .tables import (
 
 MAX_STORED = const(65535)  # LEN is 16 bits (§3.2.4)
 
-_codes = []  # [length code of (len - 3), distance code table, fixed codes...], built once
+# [length code of (len - 3), distance code table, fixed codes...]: built on the first
+# compress(), so a node that only decompresses never holds them.
+_codes = []
 
 
 def tables():
@@ -48,9 +50,6 @@ def tables():
     _codes.extend((len_code, dist_code, canonical_codes(fl, 15), fl,
                    canonical_codes(fd, 15), fd))
     return _codes
-
-
-tables()  # at import: long-lived tables next to the code, not scattered among temporaries
 
 
 def _rle(lengths):
