@@ -56,17 +56,17 @@ class MapSet:
         self.name = name
         if not isinstance(routes, (list, tuple)) or len(routes) > MAX_ROUTES:
             raise MapError("routes must be a list")
-        checked = []
         for entry in routes:
             if not isinstance(entry, (list, tuple)) or len(entry) != 3:
                 raise MapError("a route is [template, request schema, response schema]")
             template, req, resp = entry
             if not isinstance(template, str) or not template.startswith("/"):
                 raise MapError("route template must start with /: " + repr(template))
-            req = _check_strings("schema", req, 64) if req else None
-            resp = _check_strings("schema", resp, 64) if resp else None
-            checked.append((template, req, resp))
-        self.routes = tuple(checked)
+            if req:
+                _check_strings("schema", req, 64)
+            if resp:
+                _check_strings("schema", resp, 64)
+        self.routes = routes
         self.keys = _check_strings("keys", keys, MAX_KEYS)
         self.values = _check_strings("values", values, MAX_VALUES)
         self.query = _check_strings("query", query, MAX_QUERY_KEYS)
@@ -74,12 +74,19 @@ class MapSet:
         if not isinstance(dictionary, (bytes, bytearray)):
             raise MapError("dictionary must be bytes")
         self.dictionary = bytes(dictionary)
-        self.id = hashlib.sha256(cbor.dumps(self.content())).digest()[:ID_LEN]
+        self._id = None
         self.route_table = _routes.RouteTable(self.routes)
         self.key_index = _index(self.keys)
         self.value_index = _index(self.values)
         self.query_index = _index(self.query)
         self.server_index = _index(self.servers)
+
+    @property
+    def id(self):
+        """4 bytes; computed on first use (it encodes every table once: ~10 KB transient)."""
+        if self._id is None:
+            self._id = hashlib.sha256(cbor.dumps(self.content())).digest()[:ID_LEN]
+        return self._id
 
     def content(self):
         """The object the id is computed over (everything but the name)."""
@@ -110,10 +117,17 @@ def _index(items):
     return out
 
 
+_BUILTIN = []
+
+
 def builtin():
-    """mx1: the tables in mxcoap.matrix (routes, keys, values) with the default servers."""
-    return MapSet("mx1", _routes.ROUTES, _keys.KEYS, _values.VALUES, _routes.QUERY_KEYS,
-                  DEFAULT_SERVERS)
+    """mx1: the tables in mxcoap.matrix (routes, keys, values) with the default servers.
+
+    Built once and shared (a MapSet is never changed after construction)."""
+    if not _BUILTIN:
+        _BUILTIN.append(MapSet("mx1", _routes.ROUTES, _keys.KEYS, _values.VALUES,
+                               _routes.QUERY_KEYS, DEFAULT_SERVERS))
+    return _BUILTIN[0]
 
 
 def empty():

@@ -191,34 +191,21 @@ TXN_PARAM = "txnId"  # a uint in this slot is a decimal transaction id, not an i
 
 
 class Route:
-    """One compiled template: literal segments (None where a parameter goes)."""
+    """One route, made when a path matched it (the table keeps only its templates: memory)."""
 
     def __init__(self, code, template, req_schema, resp_schema):
         self.code = code
         self.template = template
-        segs = template.split("/")[1:]
-        self.literals = []
+        self.literals = []  # literal segments, None where a parameter goes
         self.params = []  # parameter names, left to right
-        for seg in segs:
-            if len(seg) > 2 and seg[0] == "{" and seg[-1] == "}":
+        for seg in template.split("/")[1:]:
+            if _is_param(seg, 0, len(seg)):
                 self.literals.append(None)
                 self.params.append(seg[1:-1])
             else:
                 self.literals.append(seg)
-        self.req_schema = tuple(req_schema) if req_schema else None
-        self.resp_schema = tuple(resp_schema) if resp_schema else None
-
-    def match(self, segs):
-        """The raw parameter segments when segs fit this template, else None."""
-        values = []
-        lits = self.literals
-        for i in range(len(lits)):
-            lit = lits[i]
-            if lit is None:
-                values.append(segs[i])
-            elif lit != segs[i]:
-                return None
-        return values
+        self.req_schema = req_schema or None
+        self.resp_schema = resp_schema or None
 
     def build(self, values):
         """The raw path with the raw parameter segments put back."""
@@ -233,29 +220,50 @@ class Route:
         return "/" + "/".join(out)
 
 
+def _is_param(text, start, end):
+    return end - start > 2 and text[start] == "{" and text[end - 1] == "}"
+
+
+def _match(template, segs):
+    """The raw parameter segments when the path segments fit the template, else None."""
+    values = []
+    pos = 1  # just after the leading "/"
+    for seg in segs:
+        end = template.find("/", pos)
+        if end < 0:
+            end = len(template)
+        if _is_param(template, pos, end):
+            values.append(seg)
+        elif end - pos != len(seg) or not template.startswith(seg, pos):
+            return None
+        pos = end + 1
+    return values
+
+
 class RouteTable:
+    """Templates by number of segments; matching compares in place, so the device keeps no
+    compiled copy of the 229 templates."""
+
     def __init__(self, routes):
-        self.routes = []
-        self.by_length = {}  # number of segments -> routes in code order
+        self.routes = routes  # (template, request schema, response schema) by code
+        self.by_length = {}  # number of segments -> codes in order
         for code in range(len(routes)):
-            template, req, resp = routes[code]
-            route = Route(code, template, req, resp)
-            self.routes.append(route)
-            n = len(route.literals)
-            self.by_length.setdefault(n, []).append(route)
+            n = routes[code][0].count("/")
+            self.by_length.setdefault(n, []).append(code)
 
     def match(self, path):
         """(Route, raw parameter segments) for a raw path, or None (carried verbatim)."""
         if not path.startswith("/"):
             return None
         segs = path.split("/")[1:]
-        for route in self.by_length.get(len(segs), ()):
-            values = route.match(segs)
+        for code in self.by_length.get(len(segs), ()):
+            values = _match(self.routes[code][0], segs)
             if values is not None:
-                return route, values
+                return self.get(code), values
         return None
 
     def get(self, code):
         if 0 <= code < len(self.routes):
-            return self.routes[code]
+            template, req, resp = self.routes[code]
+            return Route(code, template, req, resp)
         return None
