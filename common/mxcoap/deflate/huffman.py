@@ -27,7 +27,11 @@ _MAX_BITS = const(15)
 
 
 def new_table(size):
-    return array("H", bytes(2 * size))
+    """A table of `size` entries, contents undefined until build_decode_table fills it.
+
+    Built from a range, not from bytes(2 * size): no temporary of the same size, which on a
+    small, fragmented heap is the allocation that fails."""
+    return array("H", range(size))
 
 
 def reverse_bits(code, length):
@@ -90,7 +94,9 @@ def build_decode_table(lengths, table, root, max_bits, allow_single, what):
     longest = check_code(lengths, max_bits, allow_single, what)
     codes = canonical_codes(lengths, max_bits)
     size = 1 << root
-    for i in range(len(table)):
+    # Only the root needs clearing: every subtable entry is written below, because a code with
+    # subtables is complete (check_code), and only an incomplete code leaves root entries unset.
+    for i in range(size):
         table[i] = 0
     if longest > root:
         # Subtable depth per root prefix: the longest code sharing that prefix.
