@@ -6,7 +6,7 @@ from matrix_support import ROOM, TOKEN, pair, request_roundtrip, response_roundt
 from mxcoap import cbor, maps
 from mxcoap.matrix import HttpRequest, HttpResponse
 from mxcoap.matrix.errors import MapError
-from support import read_vector
+from support import IS_MICROPYTHON, read_vector
 
 
 class TestMapSets(unittest.TestCase):
@@ -50,6 +50,20 @@ class TestMapSets(unittest.TestCase):
         for make in bad:
             with self.assertRaises(MapError):
                 make()
+
+    def test_device_memory_of_a_map_set(self):
+        if not IS_MICROPYTHON:
+            self.skipTest("gc.mem_alloc is MicroPython's")
+        import gc
+
+        ms = maps.builtin()
+        gc.collect()
+        before = gc.mem_alloc()
+        copy = maps.MapSet("copy", ms.routes, ms.keys, ms.values, ms.query, ms.servers)
+        gc.collect()
+        used = gc.mem_alloc() - before
+        self.assertTrue(copy.route_table.match("/_matrix/client/v3/sync") is not None)
+        self.assertTrue(used < 32768, used)  # 13 KB on the 64-bit unix port
 
     def test_empty_map_set_still_carries_everything(self):
         edge, host = pair(maps.empty())
