@@ -3,7 +3,7 @@ message with a preset dictionary, compresses one with a 512-byte window (wbits=9
 decompression bomb at its bound.
 
 As on a board, the code is precompiled (mpy-cross) rather than compiled in the heap being
-measured. The unix port is 64-bit and keeps loaded bytecode in the heap (~30 KB of the 64 KB
+measured. The unix port is 64-bit and keeps loaded bytecode in the heap (~29 KB of the 64 KB
 here: mxcoap.compat and mxcoap.deflate), where a board has 4-byte words and frozen bytecode in
 flash; so this is the harder of the two cases.
 """
