@@ -80,6 +80,34 @@ def _sct_list():
     return struct.pack(">H", len(scts)) + scts
 
 
+def _issued(builder, key, issuer_key, issuer_tag, crl_file):
+    """The extensions every Let's Encrypt issued certificate has: SKI, AKI, AIA (CA issuers),
+    the domain-validated policy, a CRL distribution point."""
+    return (builder
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                issuer_key.public_key()), critical=False)
+            .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                x509.UniformResourceIdentifier("http://" + issuer_tag + ".i.lencr.org/"))]),
+                critical=False)
+            .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
+                x509.ObjectIdentifier("2.23.140.1.2.1"), None)]), critical=False)
+            .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                [x509.UniformResourceIdentifier("http://" + issuer_tag + ".c.lencr.org/"
+                                                + crl_file)], None, None, None)]),
+                critical=False))
+
+
+def _der_octet_string(data):
+    n = len(data)
+    if n < 128:
+        return b"\x04" + bytes([n]) + data
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return b"\x04" + bytes([0x80 | len(size)]) + size + data
+
+
 def make_chain(profile):
     """(leaf key, [leaf, intermediate], root) for profile "ecdsa" or "rsa"."""
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
@@ -116,19 +144,9 @@ def make_chain(profile):
              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH,
                                                    ExtendedKeyUsageOID.SERVER_AUTH]),
                             critical=False)
-             .add_extension(x509.SubjectKeyIdentifier.from_public_key(inter_key.public_key()),
-                            critical=False)
-             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                 root_key.public_key()), critical=False)
-             .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-                 x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
-                 x509.UniformResourceIdentifier("http://x2.i.lencr.org/"))]), critical=False)
-             .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
-                 x509.ObjectIdentifier("2.23.140.1.2.1"), None)]), critical=False)
-             .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                 [x509.UniformResourceIdentifier("http://x2.c.lencr.org/")], None, None,
-                 None)]), critical=False)
-             .sign(root_key, sig_hash))
+             )
+    root_tag = "x2" if profile == "ecdsa" else "x1"
+    inter = _issued(inter, inter_key, root_key, root_tag, "").sign(root_key, sig_hash)
     leaf = (x509.CertificateBuilder().subject_name(_name(HOSTNAME)).issuer_name(inter_name)
             .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
@@ -139,27 +157,14 @@ def make_chain(profile):
                                                   ExtendedKeyUsageOID.CLIENT_AUTH]),
                            critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                inter_key.public_key()), critical=False)
-            .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-                x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
-                x509.UniformResourceIdentifier("http://" + inter_cn.lower() + ".i.lencr.org/"))]),
-                critical=False)
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOSTNAME)]),
                            critical=False)
-            .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
-                x509.ObjectIdentifier("2.23.140.1.2.1"), None)]), critical=False)
-            .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                [x509.UniformResourceIdentifier("http://" + inter_cn.lower()
-                                                + ".c.lencr.org/42.crl")], None, None, None)]),
-                critical=False)
             .add_extension(x509.UnrecognizedExtension(
                 x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2"),
-                b"\x04\x82" + struct.pack(">H", len(_sct_list())) + _sct_list()),
-                critical=False)
-            .sign(inter_key, hashes.SHA256()))
+                _der_octet_string(_sct_list())),
+                critical=False))
+    leaf = _issued(leaf, leaf_key, inter_key, inter_cn.lower(), "42.crl").sign(
+        inter_key, hashes.SHA256())
     return leaf_key, [leaf, inter], root
 
 

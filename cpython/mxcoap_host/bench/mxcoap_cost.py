@@ -87,6 +87,17 @@ def _same_body(back, orig, content_type):
     return back == orig
 
 
+def _compare_message(back, orig):
+    """Differences in what requests and responses share: carried headers and the body."""
+    diffs = []
+    if _carried(back.headers) != _carried(orig.headers):
+        diffs.append("headers: " + repr(_carried(back.headers)) + " != "
+                     + repr(_carried(orig.headers)))
+    if not _same_body(back.body, orig.body, orig.header("Content-Type")):
+        diffs.append("body: " + repr(back.body[:80]) + " != " + repr(orig.body[:80]))
+    return diffs
+
+
 def compare_request(back, orig):
     """A list of differences between the decoded and the original HttpRequest."""
     diffs = []
@@ -94,24 +105,14 @@ def compare_request(back, orig):
         if getattr(back, attr) != getattr(orig, attr):
             diffs.append(attr + ": " + repr(getattr(back, attr)) + " != "
                          + repr(getattr(orig, attr)))
-    if _carried(back.headers) != _carried(orig.headers):
-        diffs.append("headers: " + repr(_carried(back.headers)) + " != "
-                     + repr(_carried(orig.headers)))
-    if not _same_body(back.body, orig.body, orig.header("Content-Type")):
-        diffs.append("body: " + repr(back.body[:80]) + " != " + repr(orig.body[:80]))
-    return diffs
+    return diffs + _compare_message(back, orig)
 
 
 def compare_response(back, orig):
     diffs = []
     if back.status != orig.status:
         diffs.append("status: " + str(back.status) + " != " + str(orig.status))
-    if _carried(back.headers) != _carried(orig.headers):
-        diffs.append("headers: " + repr(_carried(back.headers)) + " != "
-                     + repr(_carried(orig.headers)))
-    if not _same_body(back.body, orig.body, orig.header("Content-Type")):
-        diffs.append("body: " + repr(back.body[:80]) + " != " + repr(orig.body[:80]))
-    return diffs
+    return diffs + _compare_message(back, orig)
 
 
 class _Edge:
