@@ -1,6 +1,6 @@
 """mxcoap.deflate fits a board-sized heap: MicroPython with -X heapsize=64K decompresses a ~1 KB
-message with a preset dictionary, compresses one with a 512-byte window (wbits=9), and stops a
-decompression bomb at its bound.
+message with a preset dictionary, compresses one with a 512-byte and a 1 KiB window (wbits=9
+and 10), and stops a decompression bomb at its bound.
 
 As on a board, the code is precompiled (mpy-cross) rather than compiled in the heap being
 measured. The unix port is 64-bit and keeps loaded bytecode in the heap (~29 KB of the 64 KB
@@ -55,6 +55,13 @@ gc.collect()
 print("compress %d B -> %d B, wbits=9 level 9: mem_alloc %d before, %d after (garbage incl.)"
       % (len(msg), len(c), m4, m5))
 assert deflate.decompress(c, zd, wbits=9) == msg
+c = None
+gc.collect()
+c = deflate.compress(msg, zd, level=6, wbits=10)
+assert deflate.decompress(c, zd, wbits=10) == msg
+gc.collect()
+print("compress %d B -> %d B, wbits=10 level 6: mem_alloc %d held" % (len(msg), len(c),
+                                                                     gc.mem_alloc()))
 c = None
 stream = None
 gc.collect()

@@ -41,6 +41,19 @@ LEVELS = (
 )
 
 
+def _table(code, n, zero):
+    """An array of n entries. Board-sized ones are built from a range (no temporary of the
+    same size, the allocation that fails on a fragmented heap); the chain table needs no
+    clearing, since it is only read at positions already inserted."""
+    if n > 1024:
+        return array(code, bytes((2 if code == "H" else 4) * n))
+    t = array(code, range(n))
+    if zero:
+        for i in range(n):
+            t[i] = 0
+    return t
+
+
 class Deflater:
     """One-shot compressor state; `run()` returns the raw DEFLATE stream."""
 
@@ -83,12 +96,9 @@ class Deflater:
         syms = bytearray(3 * cap)
         w = BlockWriter(buf, output_bound(end - start, cap))
         # Positions + 1 (0 = none): 16-bit entries when the input allows, as on a board.
-        if end < 65535:
-            head = array("H", bytes(2 << hbits))  # newest string of each hash
-            prev = array("H", bytes(2 << wbits))  # previous string of the same hash
-        else:
-            head = array("i", bytes(4 << hbits))
-            prev = array("i", bytes(4 << wbits))
+        code = "H" if end < 65535 else "i"
+        head = _table(code, 1 << hbits, True)  # newest string of each hash
+        prev = _table(code, 1 << wbits, False)  # previous string of the same hash
         lfreq = array("H", bytes(2 * 286))  # a block holds at most 2**14 symbols
         dfreq = array("H", bytes(2 * 30))
         t = tables()
