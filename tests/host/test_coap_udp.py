@@ -1,0 +1,283 @@
+"""The asyncio CoAP driver (cpython/mxcoap_host/coap_udp.py): two of our endpoints over
+127.0.0.1, the server being tools/coap_echo_server.py's EchoServer in-process."""
+
+import asyncio
+import hashlib
+import importlib.util
+import socket
+from pathlib import Path
+
+import pytest
+from mxcoap.coap import (
+    ACK,
+    CHANGED,
+    CONTENT,
+    DELETE,
+    DELETED,
+    GET,
+    INTERNAL_SERVER_ERROR,
+    NOT_FOUND,
+    OBSERVE,
+    POST,
+    PUT,
+    Message,
+    RequestTimeout,
+    TransmissionParams,
+)
+from mxcoap_host.coap_udp import CoapUdpEndpoint, DriverClosed
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("coap_echo_server",
+                                               ROOT / "tools/coap_echo_server.py")
+echo = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(echo)
+
+TEST_TIMEOUT = 20.0
+FAST = dict(ack_timeout=0.2, separate_delay=0.05)
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, TEST_TIMEOUT))
+
+
+def req(code, path, payload=b"", query=()):
+    m = Message(code=code, payload=payload)
+    m.set_uri_path(path)
+    if query:
+        m.set_uri_query(list(query))
+    return m
+
+
+class Pair:
+    """An EchoServer and a client endpoint on 127.0.0.1 (or ::1), both closed on exit."""
+
+    def __init__(self, host="127.0.0.1", server_params=None, client_params=None):
+        self.host = host
+        self.server_params = server_params
+        self.client_params = client_params
+
+    async def __aenter__(self):
+        self.server = echo.EchoServer()
+        await self.server.start(self.host, 0, params=self.server_params)
+        self.client = await CoapUdpEndpoint.create(self.host, 0, params=self.client_params)
+        self.addr = (self.host, self.server.endpoint.port)
+        return self
+
+    async def __aexit__(self, *exc):
+        self.client.close()
+        self.server.close()
+
+    async def request(self, message, timeout=10):
+        return await self.client.request(message, self.addr, timeout=timeout)
+
+
+def test_methods():
+    async def main():
+        async with Pair() as p:
+            r = await p.request(req(GET, "/echo"))
+            assert (r.code, r.payload) == (CONTENT, b"hello")
+            r = await p.request(req(POST, "/echo", b"posted"))
+            assert (r.code, r.payload) == (CHANGED, b"posted")
+            r = await p.request(req(PUT, "/echo", b"put value"))
+            assert (r.code, r.payload) == (CHANGED, b"put value")
+            r = await p.request(req(GET, "/echo"))
+            assert r.payload == b"put value"
+            r = await p.request(req(DELETE, "/echo"))
+            assert r.code == DELETED
+            r = await p.request(req(GET, "/echo"))
+            assert (r.code, r.payload) == (CONTENT, b"")
+            r = await p.request(req(GET, "/nowhere"))
+            assert r.code == NOT_FOUND
+    run(main())
+
+
+def test_blockwise_both_ways():
+    async def main():
+        async with Pair() as p:
+            r = await p.request(req(GET, "/large"))
+            assert (r.code, r.payload) == (CONTENT, echo.LARGE_BODY)
+            body = bytes(i * 7 % 256 for i in range(5000))
+            r = await p.request(req(PUT, "/large", body))
+            assert r.code == CHANGED
+            assert r.payload == b"5000 " + hashlib.sha256(body).hexdigest().encode()
+            # Block1 up and Block2 down in one exchange.
+            r = await p.request(req(POST, "/echo", body))
+            assert (r.code, r.payload) == (CHANGED, body)
+    run(main())
+
+
+def test_long_query():
+    query = [f"k{i:02d}={'v' * 40}" for i in range(8)]
+    assert len("&".join(query)) > 255
+
+    async def main():
+        async with Pair() as p:
+            r = await p.request(req(GET, "/q", query=query))
+            assert (r.code, r.payload) == (CONTENT, "&".join(query).encode())
+    run(main())
+
+
+def test_concurrent_requests():
+    async def main():
+        async with Pair() as p:
+            bodies = [b"body %d" % i for i in range(20)]
+            rs = await asyncio.gather(*(p.request(req(POST, "/echo", b)) for b in bodies))
+            assert [r.payload for r in rs] == bodies
+    run(main())
+
+
+def test_observe_and_cancel():
+    async def main():
+        async with Pair() as p:
+            obs = p.client.observe(req(GET, "/obs"), p.addr)
+            seen = []
+            for _ in range(3):
+                r = await obs.next(timeout=5)
+                assert r.code == CONTENT
+                seen.append((r.opt_uint(OBSERVE), r.payload))
+            assert [s[1] for s in seen] == [b"obs 0", b"obs 1", b"obs 2"]
+            numbers = [s[0] for s in seen]
+            assert numbers == sorted(numbers) and len(set(numbers)) == 3
+            obs.cancel()
+            # The server's next notification gets a RST; its notify loop then ends.
+            for _ in range(50):
+                if not p.server.tasks:
+                    break
+                await asyncio.sleep(0.1)
+            assert not p.server.tasks, "server kept notifying a cancelled observer"
+    run(main())
+
+
+def test_ping():
+    async def main():
+        async with Pair() as p:
+            rtt = await p.client.ping(p.addr, timeout=5)
+            assert 0 <= rtt < 5
+    run(main())
+
+
+def test_slow_handler_gets_empty_ack_and_separate_response():
+    async def main():
+        async with Pair(server_params=TransmissionParams(**FAST)) as p:
+            sent = []
+            transport = p.server.endpoint._transport
+            original = transport.sendto
+
+            def record(data, addr=None):
+                sent.append(Message.decode(data))
+                original(data, addr)
+
+            transport.sendto = record
+
+            async def slow(request, addr):
+                await asyncio.sleep(0.5)
+                return Message(code=CONTENT, payload=b"late")
+
+            p.server.endpoint.handler = slow
+            r = await p.request(req(GET, "/slow"))
+            assert (r.code, r.payload) == (CONTENT, b"late")
+            assert sent[0].mtype == ACK and sent[0].code == 0, sent
+            assert sent[1].code == CONTENT and sent[1].mtype != ACK, sent
+    run(main())
+
+
+def test_handler_exception_is_500():
+    async def main():
+        async with Pair() as p:
+            async def broken(request, addr):
+                raise ValueError("boom")
+
+            p.server.endpoint.handler = broken
+            r = await p.request(req(GET, "/x"))
+            assert r.code == INTERNAL_SERVER_ERROR
+            r = await p.request(req(GET, "/x"))  # the endpoint still serves
+            assert r.code == INTERNAL_SERVER_ERROR
+    run(main())
+
+
+def test_lost_request_is_retransmitted():
+    async def main():
+        params = TransmissionParams(ack_timeout=0.1)
+        async with Pair(client_params=params) as p:
+            ep = p.server.endpoint
+            original = ep.datagram_received
+            dropped = []
+
+            def lossy(data, addr):
+                if not dropped:
+                    dropped.append(data)
+                    return
+                original(data, addr)
+
+            ep.datagram_received = lossy
+            r = await p.request(req(GET, "/echo"))
+            assert r.payload == b"hello"
+            assert dropped
+            assert p.client.core.stats["retransmissions"] >= 1
+    run(main())
+
+
+def test_timeout_to_silent_port():
+    async def main():
+        params = TransmissionParams(ack_timeout=0.05, max_retransmit=2)
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        try:
+            async with Pair(client_params=params) as p:
+                with pytest.raises(RequestTimeout):
+                    await p.client.request(req(GET, "/echo"), silent.getsockname(), timeout=10)
+        finally:
+            silent.close()
+    run(main())
+
+
+def test_local_timeout_cancels_and_endpoint_goes_on():
+    async def main():
+        async with Pair() as p:
+            async def slow(request, addr):
+                if request.path == "/slow":
+                    await asyncio.sleep(2)
+                return Message(code=CONTENT, payload=b"ok")
+
+            p.server.endpoint.handler = slow
+            with pytest.raises(asyncio.TimeoutError):
+                await p.request(req(GET, "/slow"), timeout=0.2)
+            r = await p.request(req(GET, "/fast"))
+            assert r.payload == b"ok"
+            assert not p.client._waiters
+    run(main())
+
+
+def test_close_fails_pending_request():
+    async def main():
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        try:
+            client = await CoapUdpEndpoint.create("127.0.0.1", 0)
+            task = asyncio.ensure_future(client.request(req(GET, "/x"), silent.getsockname()))
+            await asyncio.sleep(0.05)
+            client.close()
+            with pytest.raises(DriverClosed):
+                await task
+        finally:
+            silent.close()
+    run(main())
+
+
+def _has_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6(), reason="no IPv6 loopback on this machine")
+def test_ipv6():
+    async def main():
+        async with Pair(host="::1") as p:
+            assert p.client.address[0] == "::1"
+            r = await p.request(req(GET, "/large"))
+            assert r.payload == echo.LARGE_BODY
+    run(main())

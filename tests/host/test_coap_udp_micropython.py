@@ -1,0 +1,164 @@
+"""Our MicroPython CoAP driver (unix port, subprocess) against our CPython driver over 127.0.0.1:
+the MicroPython client against the CPython echo server, and the CPython client against the
+MicroPython server (tests/interop/mp_coap_peer.py)."""
+
+import asyncio
+import hashlib
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from mxcoap.coap import (
+    CHANGED,
+    CONTENT,
+    DELETE,
+    DELETED,
+    GET,
+    OBSERVE,
+    POST,
+    PUT,
+    Message,
+)
+from mxcoap_host.coap_udp import CoapUdpEndpoint
+
+ROOT = Path(__file__).resolve().parents[2]
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+PEER = ROOT / "tests/interop/mp_coap_peer.py"
+ENV = dict(os.environ, MICROPYPATH=".frozen:" + str(ROOT / "common") + ":"
+           + str(ROOT / "micropython"))
+
+_spec = importlib.util.spec_from_file_location("coap_echo_server",
+                                               ROOT / "tools/coap_echo_server.py")
+echo = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(echo)
+
+BODY = bytes(i * 7 % 256 for i in range(5000))
+QUERY = [f"k{i:02d}={'v' * 40}" for i in range(8)]
+
+
+def free_udp_ports(n):
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def req(code, path, payload=b"", query=()):
+    m = Message(code=code, payload=payload)
+    m.set_uri_path(path)
+    if query:
+        m.set_uri_query(list(query))
+    return m
+
+
+def test_micropython_client_against_cpython_server():
+    async def main():
+        server = echo.EchoServer()
+        ep = await server.start("127.0.0.1", 0)
+        (local,) = free_udp_ports(1)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                str(MICROPYTHON), str(PEER), "client", str(ep.port), str(local), env=ENV,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            try:
+                out, _ = await asyncio.wait_for(proc.communicate(), 60)
+            finally:
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+        finally:
+            server.close()
+        return out.decode()
+
+    out = asyncio.run(main())
+    assert "DONE" in out, out
+    results, observe = {}, []
+    for line in out.splitlines():
+        if line.startswith("RESULT"):
+            _, name, code, payload = line.split(" ")
+            results[name] = (int(code), bytes.fromhex(payload))
+        elif line.startswith("OBSERVE"):
+            observe.append(int(line.split()[2]))
+    digest = hashlib.sha256(BODY).hexdigest().encode()
+    assert results == {
+        "get": (CONTENT, b"hello"),
+        "post": (CHANGED, b"posted"),
+        "put": (CHANGED, b"put value"),
+        "get2": (CONTENT, b"put value"),
+        "delete": (DELETED, b""),
+        "get3": (CONTENT, b""),
+        "large_get": (CONTENT, echo.LARGE_BODY),
+        "large_put": (CHANGED, b"5000 " + digest),
+        "large_echo": (CHANGED, BODY),
+        "query": (CONTENT, "&".join(QUERY).encode()),
+        "obs0": (CONTENT, b"obs 0"),
+        "obs1": (CONTENT, b"obs 1"),
+        "obs2": (CONTENT, b"obs 2"),
+        "ping": (0, b"pong"),
+    }, out
+    assert observe == sorted(observe) and len(set(observe)) == 3, observe
+
+
+def test_cpython_client_against_micropython_server():
+    (port,) = free_udp_ports(1)
+    proc = subprocess.Popen([str(MICROPYTHON), str(PEER), "server", str(port)], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("listening on"), line + proc.stdout.read()
+
+        async def main():
+            client = await CoapUdpEndpoint.create("127.0.0.1", 0)
+            addr = ("127.0.0.1", port)
+
+            async def call(message):
+                return await client.request(message, addr, timeout=10)
+
+            try:
+                r = await call(req(GET, "/echo"))
+                assert (r.code, r.payload) == (CONTENT, b"hello")
+                r = await call(req(POST, "/echo", b"posted"))
+                assert (r.code, r.payload) == (CHANGED, b"posted")
+                r = await call(req(PUT, "/echo", b"put value"))
+                assert (r.code, r.payload) == (CHANGED, b"put value")
+                r = await call(req(DELETE, "/echo"))
+                assert r.code == DELETED
+                r = await call(req(GET, "/echo"))
+                assert (r.code, r.payload) == (CONTENT, b"")
+                r = await call(req(GET, "/large"))
+                assert (r.code, r.payload) == (CONTENT, echo.LARGE_BODY)
+                r = await call(req(PUT, "/large", BODY))
+                assert r.payload == b"5000 " + hashlib.sha256(BODY).hexdigest().encode()
+                r = await call(req(POST, "/echo", BODY))
+                assert (r.code, r.payload) == (CHANGED, BODY)
+                r = await call(req(GET, "/q", query=QUERY))
+                assert r.payload == "&".join(QUERY).encode()
+                obs = client.observe(req(GET, "/obs"), addr)
+                got = [await obs.next(timeout=5) for _ in range(3)]
+                assert [g.payload for g in got] == [b"obs 0", b"obs 1", b"obs 2"]
+                numbers = [g.opt_uint(OBSERVE) for g in got]
+                assert numbers == sorted(numbers) and len(set(numbers)) == 3
+                obs.cancel()
+                assert await client.ping(addr, timeout=5) >= 0
+                r = await call(req(POST, "/stop"))
+                assert r.code == DELETED
+            finally:
+                client.close()
+
+        asyncio.run(asyncio.wait_for(main(), 60))
+        proc.wait(10)
+        assert proc.stdout.read().strip().endswith("stopped")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()

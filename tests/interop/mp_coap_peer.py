@@ -1,0 +1,153 @@
+"""Our MicroPython CoAP driver (micropython/mxcoap_edge/coap_udp.py) as a test peer; runs under
+the MicroPython unix port with MICROPYPATH=common:micropython.
+
+  mp_coap_peer.py client PORT [LOCAL_PORT]: exchanges with the echo server at 127.0.0.1:PORT and
+      prints one line per result, "RESULT name code payload_hex", then "DONE"
+  mp_coap_peer.py server PORT: serves the resources of tools/coap_echo_server.py on 127.0.0.1:PORT,
+      prints "listening on 127.0.0.1 PORT"; stops after its idle time or on a request to /stop
+"""
+
+import asyncio
+import sys
+from binascii import hexlify
+from hashlib import sha256
+
+from mxcoap.coap import (
+    CHANGED,
+    CONTENT,
+    DELETE,
+    DELETED,
+    GET,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    OBSERVE,
+    POST,
+    PUT,
+    Message,
+)
+from mxcoap_edge.coap_udp import CoapUdpEndpoint, resolve
+
+LARGE_BODY = b"".join(b"line %04d of the large body\n" % i for i in range(183))[:5120]
+IDLE_LIMIT_MS = 60000
+
+
+def req(code, path, payload=b"", query=None):
+    m = Message(code=code, payload=payload)
+    m.set_uri_path(path)
+    if query:
+        m.set_uri_query(query)
+    return m
+
+
+def show(name, value):
+    if isinstance(value, Message):
+        print("RESULT", name, value.code, hexlify(value.payload).decode())
+    else:
+        print("RESULT", name, 0, hexlify(str(value).encode()).decode())
+
+
+async def client(port, local_port):
+    ep = await CoapUdpEndpoint.create("127.0.0.1", local_port)
+    server = resolve("127.0.0.1", port)
+    body = bytes(i * 7 % 256 for i in range(5000))
+    query = ["k{:02d}={}".format(i, "v" * 40) for i in range(8)]
+    steps = [
+        ("get", req(GET, "/echo")),
+        ("post", req(POST, "/echo", b"posted")),
+        ("put", req(PUT, "/echo", b"put value")),
+        ("get2", req(GET, "/echo")),
+        ("delete", req(DELETE, "/echo")),
+        ("get3", req(GET, "/echo")),
+        ("large_get", req(GET, "/large")),
+        ("large_put", req(PUT, "/large", body)),
+        ("large_echo", req(POST, "/echo", body)),
+        ("query", req(GET, "/q", query=query)),
+    ]
+    try:
+        for name, message in steps:
+            show(name, await ep.request(message, server, timeout=10))
+        obs = ep.observe(req(GET, "/obs"), server)
+        for i in range(3):
+            r = await obs.next(timeout=5)
+            show("obs" + str(i), r)
+            print("OBSERVE", i, r.opt_uint(OBSERVE))
+        obs.cancel()
+        rtt = await ep.ping(server, timeout=5)
+        show("ping", "pong" if rtt >= 0 else "bad")
+    finally:
+        ep.close()
+    print("DONE")
+
+
+class Echo:
+    def __init__(self):
+        self.value = b"hello"
+        self.endpoint = None
+        self.stop = asyncio.Event()
+        self.notifiers = []
+
+    async def handle(self, request, addr):
+        path, code = request.path, request.code
+        if path == "/echo":
+            if code == GET:
+                return Message(code=CONTENT, payload=self.value)
+            if code in (POST, PUT):
+                self.value = request.payload
+                return Message(code=CHANGED, payload=request.payload)
+            if code == DELETE:
+                self.value = b""
+                return Message(code=DELETED)
+        elif path == "/large":
+            if code == GET:
+                return Message(code=CONTENT, payload=LARGE_BODY)
+            if code in (POST, PUT):
+                digest = hexlify(sha256(request.payload).digest())
+                return Message(code=CHANGED, payload=b"%d %s" % (len(request.payload), digest))
+        elif path == "/q":
+            return Message(code=CONTENT, payload="&".join(request.uri_query).encode())
+        elif path == "/obs":
+            if request.opt(OBSERVE) is not None and request.opt_uint(OBSERVE) == 0:
+                observer = self.endpoint.observer(request)
+                self.notifiers.append(asyncio.create_task(self.notify_loop(observer)))
+            return Message(code=CONTENT, payload=b"obs 0")
+        elif path == "/stop":
+            self.stop.set()
+            return Message(code=DELETED)
+        else:
+            return Message(code=NOT_FOUND)
+        return Message(code=METHOD_NOT_ALLOWED)
+
+    async def notify_loop(self, observer):
+        n = 0
+        while True:
+            await asyncio.sleep_ms(200)
+            n += 1
+            if not observer.notify(Message(code=CONTENT, payload=b"obs %d" % n)):
+                return
+
+
+async def server(port):
+    echo = Echo()
+    echo.endpoint = await CoapUdpEndpoint.create("127.0.0.1", port, handler=echo.handle)
+    print("listening on 127.0.0.1", port)
+    try:
+        await asyncio.wait_for_ms(echo.stop.wait(), IDLE_LIMIT_MS)
+    except asyncio.TimeoutError:  # noqa: UP041 (MicroPython has no builtin TimeoutError)
+        pass
+    await asyncio.sleep_ms(100)  # let the answer to /stop go out
+    for task in echo.notifiers:
+        task.cancel()
+    echo.endpoint.close()
+    print("stopped")
+
+
+def main():
+    mode, port = sys.argv[1], int(sys.argv[2])
+    if mode == "client":
+        local = int(sys.argv[3]) if len(sys.argv) > 3 else port + 1
+        asyncio.run(client(port, local))
+    else:
+        asyncio.run(server(port))
+
+
+main()
