@@ -87,6 +87,24 @@ class TestServerIds(unittest.TestCase):
         with self.assertRaises(MatrixDecodeError):
             ids.expand(ids.K_TXN_M, b"\x00" * 6 + b"\x00\x01", MS.servers)  # leading zero
 
+    def test_synapse_stream_tokens(self):
+        form, back = roundtrip("s25_3_3_3_3_1_1_7_0_1_1_1_1_1")
+        self.assertEqual(len(form), 16)
+        self.assertEqual(back, "s25_3_3_3_3_1_1_7_0_1_1_1_1_1")
+        for s in ("t12-345_6_7", "s300_18446744073709551615", "t1-2", "s1234567"):
+            self.assertEqual(roundtrip(s)[1], s)
+        for s in ("s1", "s01_2", "t5", "t-1_2", "s1__2", "s1_", "sx", "s18446744073709551616",
+                  "state", "t1_2-3", "s" + "_1" * 40):
+            self.assertIsNone(ids.compact(s, MS.server_index), s)
+        for bad in (b"s", b"x\x01", b"s\x80", b"t\x01", b"s" + b"\xff" * 11 + b"\x01"):
+            with self.assertRaises(MatrixDecodeError):
+                ids.expand(ids.K_STREAM, bad, MS.servers)
+
+    def test_forms_are_never_longer_than_the_text(self):
+        for s in ("s1", "m1.2", "@a:localhost", "!a:localhost"):
+            form = ids.compact(s, MS.server_index)
+            self.assertTrue(form is None or len(form) < len(s.encode()), s)
+
     def test_padding_keeps_32_for_event_ids(self):
         # K_USER + server index + 30-byte localpart would be 32 bytes: it gets K_PAD.
         s = "@" + "a" * 30 + ":localhost"

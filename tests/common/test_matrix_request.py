@@ -106,7 +106,8 @@ class TestQuery(unittest.TestCase):
                       "timeout=0&timeout=00&limit=18446744073709551616", "a&&b=&=c&",
                       "filter=%7B%22room%22%3A%7B%7D%7D&set_presence=offline",
                       "\x01odd=1&\x85x&\x9ey&\xffz&caf\u00e9=\u00e9", "dir=b&from=t1-2&via=x",
-                      "&", "=", "%"):
+                      "&", "=", "%", "since=s25_3_3_3_3_1_1_7_0_1_1_1_1_1&from=t12-345_6",
+                      "from=s1_" + "_".join(["18446744073709551615"] * 31) + "&to=t1-2"):
             req = HttpRequest("GET", "/_matrix/client/v3/sync", query)
             request_roundtrip(self, req, edge, host)
 
@@ -120,8 +121,9 @@ class TestQuery(unittest.TestCase):
     def test_known_keys_by_code(self):
         edge, host = pair()
         msg, _ = encode_request(HttpRequest("GET", "/_matrix/client/v3/sync",
-                                            "timeout=30000&since=s1"), edge)
-        self.assertEqual(msg.opts(URI_QUERY), [b"\x80\x75\x30", b"\x01s1"])
+                                            "timeout=30000&since=s1&from=s25_3_3_3_1"), edge)
+        self.assertEqual(msg.opts(URI_QUERY), [b"\x80\x75\x30", b"\x01s1",
+                                               b"\xa7\x0fs\x19\x03\x03\x03\x01"])
 
     def test_long_query_split_never_refused(self):
         edge, host = pair()

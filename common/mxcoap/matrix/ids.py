@@ -20,6 +20,8 @@ unpadded url-safe base64 of a 32-byte hash). Every other form starts with a kind
     K_UUID      0x0d  16 bytes: a lowercase canonical UUID string (matrix-nio transaction ids)
     K_TXN_M     0x0e  6-byte t, then n (0-8 bytes, minimal): "m" + t + "." + n in decimal
                       (matrix-js-sdk/Element transaction ids: "m" + milliseconds + "." + counter)
+    K_STREAM    0x0f  "s" or "t", then unsigned LEB128 numbers: a Synapse stream token
+                      "s" + n ("_" + n)* or topological token "t" + n "-" + n ("_" + n)*
 
 Only exact canonical forms are compacted: base64 must re-encode to the same characters (a
 non-canonical last character is carried as text, never "normalised"), and a sigil form is only
@@ -47,6 +49,8 @@ K_PAD = const(11)
 K_EVENT_SRV = const(12)
 K_UUID = const(13)
 K_TXN_M = const(14)
+K_STREAM = const(15)
+MAX_TOKEN_NUMBERS = const(32)  # numbers in one stream token (Synapse uses about 15)
 
 HASH_LEN = const(32)
 _B64_LEN = const(43)  # unpadded base64 of 32 bytes
@@ -124,6 +128,13 @@ def _uuid_text(raw):
 
 def compact(s, server_index):
     """The compact byte form of string s, or None when s has no form shorter than its text."""
+    form = _compact(s, server_index)
+    if form is not None and len(form) >= len(s) and len(form) >= len(s.encode("utf-8")):
+        return None
+    return form
+
+
+def _compact(s, server_index):
     n = len(s)
     if n < 2:
         return None
@@ -153,6 +164,8 @@ def compact(s, server_index):
         return None
     if sigil == "m":
         return _txn_m(s)
+    if sigil == "s" or sigil == "t":
+        return _stream_token(s)
     raw = _uuid_bytes(s)
     if raw is not None:
         return bytes((K_UUID,)) + raw
@@ -169,6 +182,60 @@ def decimal(s):
             return None
     v = int(s)
     return v if v >> 64 == 0 else None
+
+
+def _varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _stream_token(s):
+    rest = s[1:]
+    if s[0] == "t":
+        dash = rest.find("-")
+        if dash < 1:
+            return None
+        parts = [rest[:dash]] + rest[dash + 1 :].split("_")
+    else:
+        parts = rest.split("_")
+    if len(parts) > MAX_TOKEN_NUMBERS:
+        return None
+    out = [s[0].encode()]
+    for part in parts:
+        n = decimal(part)
+        if n is None:
+            return None
+        out.append(_varint(n))
+    return with_kind(K_STREAM, b"".join(out))
+
+
+def _expand_stream_token(body):
+    if len(body) < 2 or body[0] not in (0x73, 0x74):  # "s", "t"
+        raise MatrixDecodeError("malformed stream token")
+    numbers = []
+    n = 0
+    shift = 0
+    for i in range(1, len(body)):
+        b = body[i]
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if shift > 70:
+            raise MatrixDecodeError("stream token number too long")
+        if not b & 0x80:
+            numbers.append(str(n))
+            n = 0
+            shift = 0
+    if shift or len(numbers) > MAX_TOKEN_NUMBERS:
+        raise MatrixDecodeError("malformed stream token")
+    if body[0] == 0x74:
+        if len(numbers) < 2:
+            raise MatrixDecodeError("topological token needs two numbers")
+        return "t" + numbers[0] + "-" + "_".join(numbers[1:])
+    return "s" + "_".join(numbers)
 
 
 def _txn_m(s):
@@ -235,6 +302,8 @@ def expand(kind, body, servers):
         return "mxc://" + _server(servers, body) + "/" + text(body[1:])
     if kind == K_TEXT:
         return text(body)
+    if kind == K_STREAM:
+        return _expand_stream_token(body)
     if kind == K_TXN_M:
         if not 6 <= len(body) <= 14 or (len(body) > 6 and body[6] == 0):
             raise MatrixDecodeError("malformed K_TXN_M")

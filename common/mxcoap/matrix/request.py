@@ -44,6 +44,8 @@ MAX_PATH = const(65536)
 _Q_ESCAPE = const(0x1E)  # a verbatim query part whose first byte would read as a code
 _Q_MORE = const(0x1F)  # continuation of the previous query part
 _Q_UINT = const(0x80)  # code | 0x80: the value is a canonical decimal, sent as a uint
+_Q_FORM = const(0xA0)  # code | 0xa0: the value's compact form (ids.py), e.g. a sync token
+# 0x80-0xbf never start UTF-8 text, so these two never collide with a verbatim part.
 
 # Characters a style leaves unescaped besides A-Z a-z 0-9 (RFC 3986 §2.3, §3.3):
 # 0 JavaScript encodeURIComponent (Element, matrix-js-sdk: the default costs no byte),
@@ -208,13 +210,16 @@ def encode_query(query, maps):
         if code is not None:
             value = part[eq + 1 :]
             number = ids.decimal(value)
+            form = ids.compact(value, maps.server_index) if number is None else None
             if number is not None:
                 data = bytes((_Q_UINT | code,)) + encode_uint(number)
+            elif form is not None:
+                data = bytes((_Q_FORM | code,)) + form
             else:
                 data = bytes((code,)) + value.encode("utf-8")
         else:
             data = part.encode("utf-8")
-            if data and (data[0] < 0x20 or _Q_UINT <= data[0] < _Q_UINT + _Q_ESCAPE):
+            if data and (data[0] < 0x20 or 0x80 <= data[0] < 0xC0):
                 data = bytes((_Q_ESCAPE,)) + data
         out.extend(_chunks(data, MAX_OPTION_VALUE, bytes((_Q_MORE,))))
     return out
@@ -223,29 +228,38 @@ def encode_query(query, maps):
 def decode_query(values, maps):
     if not values:
         return None
-    parts = []
+    parts = []  # raw option bytes of each part, continuations joined
     total = 0
     for v in values:
         total += len(v)
         if total > MAX_PATH:
             raise MatrixDecodeError("oversized query")
-        b = v[0] if v else 0x20
-        if b == _Q_MORE:
+        if v and v[0] == _Q_MORE:
             if not parts:
                 raise MatrixDecodeError("query continuation first")
-            parts[-1] += ids.text(v[1:])
-            continue
-        if b == _Q_ESCAPE:
-            parts.append(ids.text(v[1:]))
-        elif b < _Q_ESCAPE or _Q_UINT <= b < _Q_UINT + _Q_ESCAPE:
-            code = b & 0x7F
-            if code >= len(maps.query):
-                raise MatrixDecodeError("unknown query code " + str(code))
-            value = str(decode_uint(v[1:])) if b & _Q_UINT else ids.text(v[1:])
-            parts.append(maps.query[code] + "=" + value)
+            parts[-1] += v[1:]
         else:
-            parts.append(ids.text(v))
-    return "&".join(parts)
+            parts.append(bytes(v))
+    return "&".join(_query_part(p, maps) for p in parts)
+
+
+def _query_part(v, maps):
+    b = v[0] if v else 0x20
+    if b == _Q_ESCAPE:
+        return ids.text(v[1:])
+    if b < _Q_ESCAPE or _Q_UINT <= b < _Q_UINT + _Q_ESCAPE or _Q_FORM <= b < _Q_FORM + _Q_ESCAPE:
+        code = b & 0x1F
+        if code >= len(maps.query):
+            raise MatrixDecodeError("unknown query code " + str(code))
+        if b >= _Q_FORM:
+            kind, rest = ids.split_kind(v[1:])
+            value = ids.expand(kind, rest, maps.servers)
+        elif b >= _Q_UINT:
+            value = str(decode_uint(v[1:]))
+        else:
+            value = ids.text(v[1:])
+        return maps.query[code] + "=" + value
+    return ids.text(v)
 
 
 def encode_request(req, session, extra_headers=()):
