@@ -9,6 +9,7 @@ import unittest
 TEST_MODULES = [
     "test_compat",
     "test_cbor",
+    "test_deflate",
     "test_noise_primitives",
     "test_noise_vectors",
     "test_session_ccm",
