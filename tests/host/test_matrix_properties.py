@@ -30,7 +30,8 @@ text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 ids = st.sampled_from(["!bxaehY7v-TS4S5Fdqw33u5iBF9ri3FXuzfb0bWSk870", "@alice:localhost",
                        "$7tOorP5ADrHbF8lw4-HMRTproO_3rnYH2n9FMIxAERs", "#room:localhost",
                        "@bob:elsewhere.example", "mxc://localhost/abc", "m.room.message", "",
-                       "m.text", "body", "type", "8", "931ce58c-3849-456d-a0ca-c982d4781234"])
+                       "m.text", "body", "type", "8", "931ce58c-3849-456d-a0ca-c982d4781234",
+                       "s25_3_3_3_1", "t12-345_6", "s01_2", "m1795626574841.2", "m01.2"])
 strings = st.one_of(text, ids)
 scalars = st.one_of(st.none(), st.booleans(), st.integers(),
                     st.integers(min_value=-(2**200), max_value=2**200),
