@@ -6,6 +6,7 @@ import os
 import sys
 
 import pytest
+from mxcoap.session.handshake import IK1_OVERHEAD, IK2_OVERHEAD
 from mxcoap_host.bench import cli, mxcoap_cost
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # pytest's importlib mode
@@ -44,8 +45,12 @@ def test_browser_har_json(tmp_path, capsys):
         "PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}"
     text = capsys.readouterr().out
     assert "added Host (2x)" in text  # HTTP/2 export: the HTTP/1.1 request needs a Host
-    # One session: the first exchange carries the handshake (IK1 and IK2).
+    # One session: the first exchange carries the handshake (IK1 and IK2), whose own bytes are
+    # IPv4+UDP, the header byte(s), Noise's overhead, the payload fields and the 4-byte hello.
     assert doc["exchanges"][0]["mxcoap_request"] > doc["exchanges"][1]["mxcoap_request"]
+    ik1 = 28 + 1 + IK1_OVERHEAD + (2 + 8 + 1 + 4)
+    ik2 = 28 + 3 + IK2_OVERHEAD + (2 + 1 + 4)
+    assert doc["totals"]["handshake"] == ik1 + ik2
 
 
 def test_long_poll_costs_separate_ack(tmp_path):

@@ -192,12 +192,14 @@ class Simulation:
         else:
             r.response += len(data) + IP_UDP
             r.down.append(len(data))
+        # Handshake datagrams, laid out as docs/parts/session.md and session/initiator.py,
+        # responder.py build them; what is left of each is the CoAP message it carries.
         kind = data[0] & 0xF0 if data[0] & 0x80 else 0
         if kind == 0x90:  # IK1: header, [cookie], Noise overhead, rid, fresh, hello
             fixed = 1 + (8 if data[0] & 1 else 0) + IK1_OVERHEAD + 2 + 8 + 1 + len(self.hello)
             r.handshake += IP_UDP + fixed
-        elif kind == 0xA0:  # IK2: header, Noise overhead, rid, hello
-            r.handshake += IP_UDP + 1 + IK2_OVERHEAD + 2 + 1 + len(self.hello)
+        elif kind == 0xA0:  # IK2: header and session id, Noise overhead, rid, hello
+            r.handshake += IP_UDP + 3 + IK2_OVERHEAD + 2 + 1 + len(self.hello)
         elif kind:
             r.handshake += IP_UDP + len(data)
 
