@@ -49,4 +49,5 @@ KEYS = (
     "members_only_third_party_invite", "num_joined_members", "world_readable", "guest_can_join",
     "canonical_alias", "join_rules", "room_type", "total_room_count_estimate", "next_token",
     "prev_token", "results", "results_html", "highlights", "rank", "context", "profile_info",
+    "redacted_by", "historical", "m.topic", "fallback", "msc4354_sticky",
 )

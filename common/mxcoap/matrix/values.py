@@ -43,5 +43,5 @@ VALUES = (
     "M_BAD_STATE", "M_GUEST_ACCESS_FORBIDDEN", "M_MISSING_PARAM", "M_INVALID_PARAM",
     "M_TOO_LARGE", "M_EXCLUSIVE", "M_RESOURCE_LIMIT_EXCEEDED", "M_CANNOT_LEAVE_SERVER_NOTICE_ROOM",
     "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "m.room.message.feedback",
-    "m.sticker", "m.poll.start", "m.poll.response", "m.poll.end",
+    "m.sticker", "m.poll.start", "m.poll.response", "m.poll.end", "stable", "unstable", "@room",
 )
