@@ -11,6 +11,7 @@ import pytest
 from mxcoap.coap import (
     ACK,
     CHANGED,
+    CON,
     CONTENT,
     DELETE,
     DELETED,
@@ -280,4 +281,41 @@ def test_ipv6():
             assert p.client.address[0] == "::1"
             r = await p.request(req(GET, "/large"))
             assert r.payload == echo.LARGE_BODY
+    run(main())
+
+
+@pytest.mark.xfail(strict=True, reason="core bug: the RFC 9175 §2.4 amplification limit replaces "
+                   "Observe notifications by 4.01+Echo on the observation's token, and keeps "
+                   "sending them (docs/parts/coap-drivers.md, 'Core issues found')")
+def test_core_bug_long_observation_keeps_notifying():
+    """A client that registered once and ACKs every CON notification must keep getting 2.05
+    notifications (RFC 7641 §4.5). With the default amplification_factor=3 the server's credit
+    (3 x the bytes received: one 20-byte registration plus 4-byte ACKs) runs out after ~17
+    notifications of ~14 bytes; each later one goes out as CON 4.01 with an Echo option on the
+    observation's token (a non-2.xx notification ends an observation, RFC 7641 §3.2, yet more
+    4.01s follow every period)."""
+    async def main():
+        server = echo.EchoServer()
+        ep = await server.start("127.0.0.1", 0)
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        try:
+            reg = Message(CON, GET, 1, b"\x01")
+            reg.set_uri_path("/obs")
+            reg.set_uri_query(["period=0.05"])
+            reg.add_option(OBSERVE, b"")
+            await loop.sock_sendto(sock, reg.encode(), ("127.0.0.1", ep.port))
+            got = []
+            for _ in range(30):
+                data, addr = await asyncio.wait_for(loop.sock_recvfrom(sock, 2048), 5)
+                m = Message.decode(data)
+                got.append((m.code, m.payload))
+                if m.mtype == CON:
+                    await loop.sock_sendto(sock, Message(ACK, 0, m.mid).encode(), addr)
+            assert got == [(CONTENT, b"obs %d" % i) for i in range(30)], got
+        finally:
+            sock.close()
+            server.close()
     run(main())

@@ -128,3 +128,15 @@ def test_ping(coap_client, our_server):
     r = coap(coap_client, our_server.port, "/obs?period=30", "-s", "3", "-K", "1")
     assert r.body == b"obs 0", r.log
     assert ("RST", "0.00") in r.received, r.log
+
+
+def test_lost_datagrams_are_retransmitted(coap_client, our_server, tmp_path):
+    """-l 2,5: coap-client drops its own 2nd and 5th datagrams; retransmission and our
+    de-duplication still give the whole body both ways."""
+    r = coap(coap_client, our_server.port, "/large", "-l", "2,5", timeout=60)
+    assert r.body == LARGE_BODY, r.log
+    body = tmp_path / "body.bin"
+    body.write_bytes(BODY)
+    r = coap(coap_client, our_server.port, "/large", "-m", "put", "-b", "1024", "-f", str(body),
+             "-l", "2,4", timeout=60)
+    assert r.body == b"5000 " + hashlib.sha256(BODY).hexdigest().encode(), r.log
