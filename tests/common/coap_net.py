@@ -32,7 +32,9 @@ class Net:
     """Endpoints by address; `delay` one way; `loss` drop probability; `reorder` extra random
     delay up to that many seconds (so later packets overtake earlier ones)."""
 
-    def __init__(self, seed=1, delay=0.05, loss=0.0, reorder=0.0):
+    def __init__(self, seed=1, delay=0.05, loss=0.0, reorder=0.0, bps=None):
+        self.bps = bps  # when set, each direction is a link of that rate (28 B IPv4+UDP each)
+        self.busy = {}  # (src, dst) -> time the link is free again
         self.rng = XorShift(seed)
         self.now = 0.0
         self.delay = delay
@@ -70,6 +72,12 @@ class Net:
                     if dropped:
                         continue
                     t = self.now + self.delay
+                    if self.bps:
+                        start = self.busy.get((src, dst), self.now)
+                        start = start if start > self.now else self.now
+                        done = start + (len(data) + 28) * 8.0 / self.bps
+                        self.busy[(src, dst)] = done
+                        t = done + self.delay
                     if self.reorder:
                         t += self.rng.random() * self.reorder
                     self.seq += 1

@@ -462,3 +462,69 @@ class TestHostileInput(unittest.TestCase):
         ep.respond(ev.handle, Message(code=CONTENT, payload=b"fine"), t)
         out = [Message.decode(d) for d, _ in ep.datagrams_to_send(t)]
         self.assertEqual([(m.mtype, m.code, m.payload) for m in out], [(ACK, CONTENT, b"fine")])
+
+
+class TestSlowLink(unittest.TestCase):
+    def test_for_link_100(self):
+        p = TransmissionParams.for_link(100)
+        self.assertEqual((p.block_szx, p.BLOCK_SIZE, p.max_message_size), (2, 64, 128))
+        self.assertAlmostEqual(p.initial_rto(20), 2.0 + 2 * 48 * 8 / 100.0)
+        self.assertAlmostEqual(p.MAX_LATENCY, 100.0 + 156 * 8 / 100.0)
+        self.assertGreater(p.EXCHANGE_LIFETIME, TransmissionParams().EXCHANGE_LIFETIME)
+
+    def test_no_spurious_retransmission_at_100_bits(self):
+        params = TransmissionParams.for_link(100)
+        net = Net(delay=0.3, bps=100)
+        net.add(C, params)
+        server = net.add(S, params, handler=echo_server(lambda r: b"e" * 32))
+        server.mark_verified(C)
+        for _ in range(3):
+            net.endpoints[C].send_request(get("/s", b"m" * 40), S, 0.0)
+        net.run()
+        self.assertEqual([len(e.response.payload) for e in net.events[C]], [32, 32, 32])
+        self.assertEqual(net.endpoints[C].stats["retransmissions"], 0)
+        self.assertEqual(server.stats["retransmissions"], 0)
+        self.assertEqual([m.mtype for _, m in decoded(net, S, C)], [ACK, ACK, ACK])
+
+    def test_blockwise_upload_at_100_bits(self):
+        params = TransmissionParams.for_link(100)
+        net = Net(delay=0.3, bps=100)
+        net.add(C, params)
+        got = []
+
+        def handler(ep, ev, now):
+            if isinstance(ev, RequestReceived):
+                got.append(ev.request.payload)
+                ep.respond(ev.handle, Message(code=CHANGED), now)
+
+        net.add(S, params, handler=handler).mark_verified(C)
+        data = bytes(range(200))
+        net.endpoints[C].send_request(Message(CON, POST, payload=data), S, 0.0)
+        net.run()
+        self.assertEqual(got, [data])
+        self.assertEqual([len(m.payload) for _, m in decoded(net, C, S)], [64, 64, 64, 8])
+        self.assertEqual(net.endpoints[C].stats["retransmissions"], 0)
+
+
+class TestLargeNotification(unittest.TestCase):
+    def test_notification_fetched_blockwise(self):
+        net = Net()
+        net.add(C, seed=13)
+        handles = []
+
+        def handler(ep, ev, now):
+            if isinstance(ev, RequestReceived):
+                handles.append(ev.handle)
+                ep.respond(ev.handle, Message(code=CONTENT, payload=b"small"), now)
+
+        server = net.add(S, handler=handler)
+        server.mark_verified(C)
+        h = net.endpoints[C].send_request(get("/o", options=[(OBSERVE, b"")]), S, 0.0)
+        net.run()
+        big = bytes(range(256)) * 9
+        server.notify(handles[0], Message(CON, CONTENT, payload=big), net.now)
+        net.run()
+        got = [(e.handle is h, e.response.payload) for e in net.events[C]]
+        self.assertEqual(got, [(True, b"small"), (True, big)])
+        self.assertIsNotNone(net.events[C][1].response.opt(OBSERVE))
+        self.assertEqual(len(handles), 1)  # the follow-up GETs were served from the cache

@@ -68,6 +68,7 @@ class ClientRequest:
         self.deadline = None
         self.obs_last = None
         self.obs_time = None
+        self.obs_value = None  # Observe of the notification a child request completes
 
     @property
     def handle(self):
@@ -93,7 +94,7 @@ class ClientRequest:
                 msg.add_option(SIZE1, encode_uint(len(self.body)))  # RFC 7959 §4
             if self.tag is not None:
                 msg.add_option(REQUEST_TAG, self.tag)
-            if num > 0 or more:
+            if more:
                 msg.remove_option(OBSERVE)  # Observe goes with the last block only (§2.7)
             msg.payload = piece
         else:
@@ -260,6 +261,8 @@ class ClientRequest:
         self._deliver(whole, now)
 
     def _deliver(self, msg, now):
+        if self.parent is not None and self.obs_value is not None:
+            msg.set_option(OBSERVE, self.obs_value)
         keep = (self.observe and msg.opt(OBSERVE) is not None and 64 <= msg.code < 96)
         if keep:
             self.state = "observing"

@@ -264,9 +264,12 @@ class ServerRole:
         if len(body) > szx_to_size(szx) or num > 0:
             etag = None
             rest = []
+            observe = []
             for o in options:
                 if o[0] == ETAG and etag is None:
                     etag = o[1]
+                elif o[0] == OBSERVE:
+                    observe.append(o)  # block 0 of a notification only, not the cached body
                 elif o[0] not in (BLOCK2, SIZE2):
                     rest.append(o)
             entry = CachedResponse(code, rest, body, etag or self._new_etag(), szx, now, False)
@@ -277,7 +280,8 @@ class ServerRole:
                 code, options, body = BAD_OPTION, [], b""
             else:
                 bnum, more, bszx, body = sl
-                options = rest + [(ETAG, entry.etag), (BLOCK2, encode_block(bnum, more, bszx))]
+                options = rest + observe + [(ETAG, entry.etag),
+                                            (BLOCK2, encode_block(bnum, more, bszx))]
                 if bnum == 0:
                     options.append((SIZE2, encode_uint(len(entry.body))))
         self._emit_message(ex, code, options, body, now, notify_type, (code, original, whole),
