@@ -327,7 +327,11 @@ def measure(profile, workdir):
     finally:
         time.sleep(1.5)  # the capture buffer delivers in blocks; let the last one through
         dump.send_signal(signal.SIGINT)
-        dump.wait(10)
+        try:
+            dump.wait(10)
+        except subprocess.TimeoutExpired:
+            dump.kill()
+            dump.wait(10)
     with open(pcap, "rb") as f:
         packets = parse_pcap(f.read())
     return analyse(profile, packets, marks, port, chain, version, cipher, cmd)
@@ -339,6 +343,22 @@ def _phase(t, marks):
         if t >= start:
             name = n
     return name
+
+
+def ack_pattern(packets):
+    """Pure ACKs per direction, and for each the ms since the data it acknowledges (a delayed
+    ACK waits ~40 ms; loopback's quick-ACK mode answers at once)."""
+    out = {"c2s_pure_acks": 0, "s2c_pure_acks": 0, "ack_delays_ms": []}
+    last_data = {}
+    for p in packets:
+        if p["payload"]:
+            last_data[p["dir"]] = p["ms"]
+        elif p["flags"] == "ACK":
+            out[p["dir"] + "_pure_acks"] += 1
+            other = "s2c" if p["dir"] == "c2s" else "c2s"
+            if other in last_data:
+                out["ack_delays_ms"].append(round(p["ms"] - last_data[other], 3))
+    return out
 
 
 def analyse(profile, packets, marks, port, chain, version, cipher, cmd):
@@ -353,7 +373,8 @@ def analyse(profile, packets, marks, port, chain, version, cipher, cmd):
             if p["flags"] & bit:
                 kind.append(name)
         rec["packets"].append({"dir": d, "flags": "/".join(kind), "ip_header": p["ip_header"],
-                               "tcp_header": p["tcp_header"], "payload": len(p["payload"])})
+                               "tcp_header": p["tcp_header"], "payload": len(p["payload"]),
+                               "ms": round((p["t"] - packets[0]["t"]) * 1000, 3)})
         streams.setdefault((ph, d), []).append(p)
     tls = {}
     for (ph, d), pkts in streams.items():
@@ -373,6 +394,7 @@ def analyse(profile, packets, marks, port, chain, version, cipher, cmd):
                                      if r[0] == 23],
                      "s2c_records": [r for r in t.get("s2c", {}).get("records", [])
                                      if r[0] == 23],
+                     "acks": ack_pattern(phases.get("warm" + str(i), {}).get("packets", [])),
                      "loopback_packets": phases.get("warm" + str(i), {}).get("packets", [])})
     return {
         "profile": profile,
@@ -461,7 +483,7 @@ def main(argv):
         print(f"  close: {r['tls_close']}; TCP headers {r['tcp']}")
         for w in r["warm_exchanges"]:
             print(f"  warm {w['request_plaintext']}/{w['response_plaintext']}: records "
-                  f"{w['c2s_records']} / {w['s2c_records']}")
+                  f"{w['c2s_records']} / {w['s2c_records']}; loopback ACKs {w['acks']}")
     print("wrote", out)
 
 

@@ -110,9 +110,13 @@ def test_round_trip_mismatch_exits_non_zero(tmp_path, monkeypatch, capsys, which
     else:
         monkeypatch.setattr(mxcoap_cost, "decode_request",
                             _broken_request_decoder(mxcoap_cost.decode_request))
-    assert cli.main([browser_har_file(tmp_path)]) == 1
+    out = tmp_path / "b.json"
+    assert cli.main([browser_har_file(tmp_path), "--json", str(out)]) == 1
     err = capsys.readouterr().err
     assert "ERROR" in err and which + " differs after the round trip" in err
+    doc = json.loads(out.read_text())
+    assert doc["totals"]["mxcoap"] is None  # no figure is given for a failed round trip
+    assert doc["exchanges"][0]["mxcoap_request"] is None
 
 
 def test_missing_stack_says_so(tmp_path, monkeypatch, capsys):

@@ -3,10 +3,15 @@ https_measured.json equal what the code returns; the model agrees with the measu
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from mxcoap_host.bench import har, https_cost
 
+ROOT = Path(__file__).resolve().parents[2]
 HAR = os.path.join(os.path.dirname(__file__), "..", "vectors", "synapse", "scenario.har")
 
 
@@ -141,3 +146,24 @@ def test_real_capture_heads_are_exact():
         assert rnotes == [] and n == ex.resp_head_size + ex.resp_body_size
         c = https_cost.cost(ex, model)
         assert c["cold"] > c["warm"] > n + len(req)
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None or os.geteuid() != 0,
+                    reason="tools/measure_https.py needs tcpdump (Debian package) and root")
+def test_measure_https_runs(tmp_path):
+    """The measurement itself: a fresh run gives a file the model reads, with the same record
+    overhead and TCP header sizes as the committed one."""
+    out = tmp_path / "m.json"
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "measure_https.py"), "--out",
+                        str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    fresh = json.loads(out.read_text())
+    model = https_cost.HttpsModel(fresh)
+    committed = https_cost.HttpsModel.load()
+    assert model.header == committed.header == 52
+    assert model.tcp_open == committed.tcp_open
+    for w in fresh["profiles"]["ecdsa"]["warm_exchanges"]:
+        assert model.tls_bytes(w["response_plaintext"]) == sum(r[1] for r in w["s2c_records"])
+        assert w["acks"]["c2s_pure_acks"] >= 1  # the client ACKs the response alone
+    # Certificates differ by a byte or two between runs (DER integers): the handshake with it.
+    assert abs(model.tls_handshake - committed.tls_handshake) < 64

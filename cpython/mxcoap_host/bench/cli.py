@@ -88,7 +88,11 @@ def run(paths, args, out, err):
                     r = mx.run_exchange(sim, ex)
                 except mx.BenchError as e:
                     err.write("ERROR: " + e.message + "\n")
+                    err.write("mxcoap column: not computed for the rest of " + str(path)
+                              + " (the sessions' state is unknown after the error)\n")
                     failed = True
+                    sessions += len(sim.edges)
+                    sim = None
                 else:
                     row.update(mxcoap_request=r.request, mxcoap_response=r.response,
                                datagrams=r.datagrams, handshake=r.handshake,
