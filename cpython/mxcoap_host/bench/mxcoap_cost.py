@@ -115,6 +115,15 @@ def compare_response(back, orig):
     return diffs + _compare_message(back, orig)
 
 
+def _events(endpoint):
+    """The events a sans-IO endpoint has queued, oldest first."""
+    while True:
+        ev = endpoint.next_event()
+        if ev is None:
+            return
+        yield ev
+
+
 class _Edge:
     def __init__(self, sim, name, index):
         self.name = name
@@ -234,30 +243,18 @@ class Simulation:
                 for data, _addr in e.secure.datagrams_to_send(self.now):
                     self._send(data, True, e)
                     moved = True
-                while True:
-                    ev = e.secure.next_event()
-                    if ev is None:
-                        break
+                for ev in _events(e.secure):
                     if isinstance(ev, MessageReceived):
                         e.coap.receive_datagram(ev.data, ev.peer_id, self.now)
                         moved = True
-                while True:
-                    ev = e.coap.next_event()
-                    if ev is None:
-                        break
+                for ev in _events(e.coap):
                     self._on_edge_event(e, ev)
-            while True:
-                ev = self.host_secure.next_event()
-                if ev is None:
-                    break
+            for ev in _events(self.host_secure):
                 if isinstance(ev, MessageReceived):
                     self.host_coap.mark_verified(ev.peer_id)
                     self.host_coap.receive_datagram(ev.data, ev.peer_id, self.now)
                     moved = True
-            while True:
-                ev = self.host_coap.next_event()
-                if ev is None:
-                    break
+            for ev in _events(self.host_coap):
                 self._on_host_event(ev)
             for data, peer in self.host_coap.datagrams_to_send(self.now):
                 self.host_secure.send(peer, data, self.now)
