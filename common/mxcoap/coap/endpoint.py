@@ -86,7 +86,7 @@ class Endpoint(ServerRole):
         self.stats = {
             "rx_datagrams": 0, "rx_bytes": 0, "tx_datagrams": 0, "tx_bytes": 0,
             "retransmissions": 0, "duplicates": 0, "format_errors": 0, "internal_errors": 0,
-            "amplification_held": 0,
+            "amplification_held": 0, "amplification_dropped": 0,
         }
 
     # --- driver interface ------------------------------------------------------------------
@@ -205,16 +205,20 @@ class Endpoint(ServerRole):
         self._cache.drop_addr(peer.addr)
 
     def _send_raw(self, data, addr, peer, counted):
+        """Queue one datagram. `counted`: an answer to the peer, so it obeys the amplification
+        limit (RFC 9175 §2.4); one that would pass it is dropped here, whatever it is."""
+        if counted and peer is not None:
+            if not peer.amp.allows(len(data)):
+                self.stats["amplification_dropped"] += 1
+                return
+            peer.amp.sent += len(data)
         self._out.append((data, addr))
         self.stats["tx_datagrams"] += 1
         self.stats["tx_bytes"] += len(data)
-        if counted and peer is not None:
-            peer.amp.sent += len(data)
 
     def _send_rst(self, addr, mid, peer):
         data = Message(RST, 0, mid).encode()
-        if peer is None or peer.amp.allows(len(data)):
-            self._send_raw(data, addr, peer, True)
+        self._send_raw(data, addr, peer, True)
         return data
 
     def _transmit_con(self, peer, owner, data, now, counted):
@@ -448,7 +452,9 @@ class Endpoint(ServerRole):
         if self._non_sent or self._block1.items or self._cache.items:
             return True
         for peer in self._peers.values():
-            if peer.dedup or peer.quarantine or peer.tag_quarantine or self._peer_idle(peer):
+            if peer.dedup or peer.quarantine or peer.tag_quarantine:
+                return True
+            if self._peer_idle(peer) and not (peer.amp.verified and peer.amp.factor):
                 return True
         return False
 
@@ -483,8 +489,6 @@ class Endpoint(ServerRole):
         tr.backoff(now)
         peer = self._peers.get(tr.addr)
         self.stats["retransmissions"] += 1
-        if tr.counted and peer is not None and not peer.amp.allows(len(tr.data)):
-            return
         self._send_raw(tr.data, tr.addr, peer, tr.counted)
 
     def _sweep(self, now):
@@ -495,6 +499,9 @@ class Endpoint(ServerRole):
             self.params.EXCHANGE_LIFETIME
         for peer in list(self._peers.values()):
             peer.expire(now)
+            # A verified peer stays until the table is full (eviction in _peer): verification
+            # should not have to be repeated after a quiet spell.
             if (not peer.dedup and now - peer.last_seen > keep and self._peer_idle(peer)
-                    and not peer.quarantine and not peer.tag_quarantine):
+                    and not peer.quarantine and not peer.tag_quarantine
+                    and not (peer.amp.verified and peer.amp.factor)):
                 self._drop_peer(peer)

@@ -116,7 +116,7 @@ class ServerRole:
                 ex = rec.exchange
                 if rec.reply is None and ex is not None and ex.state == "pending":
                     self._send_empty_ack(ex, peer)  # the client is retransmitting: ACK now
-                elif rec.reply is not None and peer.amp.allows(len(rec.reply)):
+                elif rec.reply is not None:
                     self._send_raw(rec.reply, addr, peer, True)
             return
         lifetime = self.params.EXCHANGE_LIFETIME if msg.mtype == CON else self.params.NON_LIFETIME
@@ -312,16 +312,14 @@ class ServerRole:
             observing = False
         if msg.mtype == ACK:
             ex.record.reply = data
-            if peer is None or peer.amp.allows(len(data)):
-                self._send_raw(data, ex.addr, peer, True)
+            self._send_raw(data, ex.addr, peer, True)
         elif msg.mtype == CON:
             if peer is not None:
                 self._transmit_con(peer, ex, data, now, True)
         else:
             if observing or ex.state == "observing":
                 self._remember_non(ex.addr, msg.mid, ex, now)
-            if peer is None or peer.amp.allows(len(data)):
-                self._send_raw(data, ex.addr, peer, True)
+            self._send_raw(data, ex.addr, peer, True)
         if observing:
             ex.state = "observing"
             self._observations[(ex.addr, ex.token)] = ex
