@@ -120,7 +120,7 @@ class CoapUdpEndpoint:
         self._timer_at = None
         self._waiters = {}  # handle -> Future or Observation
         self._tasks = set()
-        self._serving = {}  # id(request) -> (handle, addr) while its handler runs
+        self._serving = {}  # id(request) -> [handle, addr, accepted] while its handler runs
         self.closed = False
 
     @classmethod
@@ -194,12 +194,14 @@ class CoapUdpEndpoint:
     # -- server ------------------------------------------------------------------------------
 
     def observer(self, request):
-        """Inside a handler for a request with Observe=0: an Observer for later notifications."""
-        handle, addr = self._serving[id(request)]
-        return Observer(self, handle, addr)
+        """Inside a handler for a request with Observe=0: accept the observation and get an
+        Observer for later notifications. A handler that does not call it declines."""
+        entry = self._serving[id(request)]
+        entry[2] = True
+        return Observer(self, entry[0], entry[1])
 
     async def _serve(self, handle, request, addr):
-        self._serving[id(request)] = (handle, addr)
+        entry = self._serving[id(request)] = [handle, addr, False]
         try:
             if self.handler is None:
                 response = Message(code=NOT_IMPLEMENTED)
@@ -211,6 +213,10 @@ class CoapUdpEndpoint:
             response = Message(code=INTERNAL_SERVER_ERROR, payload=repr(exc).encode()[:100])
         finally:
             self._serving.pop(id(request), None)
+        if not entry[2] and getattr(handle, "observe", False):
+            # RFC 7641 §4.1: not accepted, so no Observe option and no observation. The core has
+            # no API to decline yet; its handle.observe flag is what it reads.
+            handle.observe = False
         if not self.closed:
             self.core.respond(handle, response, self.now())
             self._pump()

@@ -137,7 +137,7 @@ class CoapUdpEndpoint:
         self.handler = handler
         self.sock = sock
         self._waiters = {}  # handle -> _Waiter
-        self._serving = {}  # id(request) -> (handle, addr) while its handler runs
+        self._serving = {}  # id(request) -> [handle, addr, accepted] while its handler runs
         self._handlers = []
         self._wake = asyncio.Event()
         self.closed = False
@@ -200,12 +200,14 @@ class CoapUdpEndpoint:
     # -- server ------------------------------------------------------------------------------
 
     def observer(self, request):
-        """Inside a handler for a request with Observe=0: an Observer for later notifications."""
-        handle, addr = self._serving[id(request)]
-        return Observer(self, handle, addr)
+        """Inside a handler for a request with Observe=0: accept the observation and get an
+        Observer for later notifications. A handler that does not call it declines."""
+        entry = self._serving[id(request)]
+        entry[2] = True
+        return Observer(self, entry[0], entry[1])
 
     async def _serve(self, handle, request, addr):
-        self._serving[id(request)] = (handle, addr)
+        entry = self._serving[id(request)] = [handle, addr, False]
         try:
             if self.handler is None:
                 response = Message(code=NOT_IMPLEMENTED)
@@ -217,6 +219,10 @@ class CoapUdpEndpoint:
             response = Message(code=INTERNAL_SERVER_ERROR, payload=repr(exc).encode()[:100])
         finally:
             self._serving.pop(id(request), None)
+        if not entry[2] and getattr(handle, "observe", False):
+            # RFC 7641 §4.1: not accepted, so no Observe option and no observation. The core has
+            # no API to decline yet; its handle.observe flag is what it reads.
+            handle.observe = False
         if not self.closed:
             self.core.respond(handle, response, monotonic())
             self._pump()

@@ -319,3 +319,52 @@ def test_core_bug_long_observation_keeps_notifying():
             sock.close()
             server.close()
     run(main())
+
+
+def test_observe_declined_by_a_handler_that_does_not_accept():
+    """RFC 7641 §4.1: Observe=0 on a resource whose handler never calls ep.observer(): a plain
+    response without an Observe option, and no observation left in the core."""
+    async def main():
+        async with Pair() as p:
+            obs = p.client.observe(req(GET, "/echo"), p.addr)
+            r = await obs.next(timeout=5)
+            assert (r.code, r.payload) == (CONTENT, b"hello")
+            assert r.opt(OBSERVE) is None
+            assert not p.server.endpoint.core._observations
+    run(main())
+
+
+def test_deregistration_with_observe_1_ends_notifications():
+    """RFC 7641 §3.6: a GET with Observe=1 and the same token ends the observation; the
+    server's Observer then reports inactive and its notify loop stops."""
+    async def main():
+        async with Pair() as p:
+            loop = asyncio.get_running_loop()
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            sock.setblocking(False)
+            try:
+                async def send(mid, observe):
+                    m = Message(CON, GET, mid, b"\x07")
+                    m.set_uri_path("/obs")
+                    m.add_uint_option(OBSERVE, observe)
+                    await loop.sock_sendto(sock, m.encode(), p.addr)
+                    while True:
+                        data, _ = await asyncio.wait_for(loop.sock_recvfrom(sock, 2048), 5)
+                        r = Message.decode(data)
+                        if r.mtype == ACK and r.mid == mid:
+                            return r
+
+                r = await send(1, 0)
+                assert r.payload == b"obs 0" and r.opt(OBSERVE) is not None
+                assert len(p.server.tasks) == 1
+                r = await send(2, 1)
+                assert r.code == CONTENT and r.opt(OBSERVE) is None
+                for _ in range(30):
+                    if not p.server.tasks:
+                        break
+                    await asyncio.sleep(0.1)
+                assert not p.server.tasks
+            finally:
+                sock.close()
+    run(main())
