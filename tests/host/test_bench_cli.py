@@ -43,14 +43,25 @@ def test_browser_har_json(tmp_path, capsys):
     check_schema(doc, 2)
     assert doc["exchanges"][0]["name"] == \
         "PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}"
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert "added Host (2x)" in text  # HTTP/2 export: the HTTP/1.1 request needs a Host
+    assert "skipped 1 HAR entries: not Matrix traffic" in captured.err
+    assert "skipped 1 HAR entries: no response (status 0)" in captured.err
     # One session: the first exchange carries the handshake (IK1 and IK2), whose own bytes are
     # IPv4+UDP, the header byte(s), Noise's overhead, the payload fields and the 4-byte hello.
     assert doc["exchanges"][0]["mxcoap_request"] > doc["exchanges"][1]["mxcoap_request"]
     ik1 = 28 + 1 + IK1_OVERHEAD + (2 + 8 + 1 + 4)
     ik2 = 28 + 3 + IK2_OVERHEAD + (2 + 1 + 4)
     assert doc["totals"]["handshake"] == ik1 + ik2
+
+
+def test_all_keeps_other_traffic(tmp_path):
+    out = tmp_path / "b.json"
+    assert cli.main([browser_har_file(tmp_path), "--all", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    check_schema(doc, 3)
+    assert doc["exchanges"][2]["name"] == "GET /config.json"  # carried as a raw path
 
 
 def test_long_poll_costs_separate_ack(tmp_path):
@@ -134,3 +145,13 @@ def test_unreadable_har_exits_2(tmp_path):
     p = tmp_path / "x.har"
     p.write_text("{}")
     assert cli.main([str(p)]) == 2
+    p.write_text('{"log": {"entries": []}}')
+    assert cli.main([str(p)]) == 2  # nothing to count
+
+
+@pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")
+def test_one_session(tmp_path):
+    out = tmp_path / "s.json"
+    assert cli.main([HAR, "--one-session", "--json", str(out)]) == 0
+    t = json.loads(out.read_text())["totals"]
+    assert t["handshake"] == 28 + 1 + IK1_OVERHEAD + 15 + 28 + 3 + IK2_OVERHEAD + 7

@@ -86,6 +86,32 @@ BROWSER_HAR = {
                 "startedDateTime": "2026-11-25T10:00:02.000Z",
                 "time": 1500, "timings": {"send": 0, "wait": 1500, "receive": 0},
             },
+            {   # the web client's own files: not Matrix traffic, left out by the benchmark
+                "cache": {},
+                "request": {"method": "GET", "url": "https://app.element.io/config.json",
+                            "httpVersion": "http/2.0", "headers": [], "queryString": [],
+                            "cookies": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 200, "statusText": "", "httpVersion": "http/2.0",
+                             "headers": [], "cookies": [],
+                             "content": {"size": 2, "mimeType": "application/json",
+                                         "text": "{}"},
+                             "redirectURL": "", "headersSize": -1, "bodySize": -1},
+                "startedDateTime": "2026-11-25T10:00:03.000Z",
+                "time": 10, "timings": {"send": 0, "wait": 10, "receive": 0},
+            },
+            {   # a request the browser blocked: no response at all (status 0)
+                "cache": {},
+                "request": {"method": "GET", "url": "https://matrix.example.org/_matrix/client/"
+                                                    "versions",
+                            "httpVersion": "", "headers": [], "queryString": [],
+                            "cookies": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 0, "statusText": "", "httpVersion": "", "headers": [],
+                             "cookies": [], "content": {"size": 0, "mimeType": "x-unknown"},
+                             "redirectURL": "", "headersSize": -1, "bodySize": -1,
+                             "_error": "net::ERR_BLOCKED_BY_CLIENT"},
+                "startedDateTime": "2026-11-25T10:00:04.000Z",
+                "time": 0, "timings": {"send": 0, "wait": -1, "receive": 0},
+            },
         ],
     }
 }
@@ -99,8 +125,8 @@ def browser_har_file(tmp_path):
 
 def test_browser_har(tmp_path):
     xs = har.load(browser_har_file(tmp_path))
-    assert len(xs) == 2
-    put, sync = xs
+    assert len(xs) == 4
+    put, sync, config, blocked = xs
     assert put.method == "PUT"
     assert put.path == "/_matrix/client/v3/rooms/!abc:example.org/send/m.room.message/m1.1"
     assert put.query is None
@@ -117,6 +143,8 @@ def test_browser_har(tmp_path):
     assert sync.query == "timeout=30000&since=s1"
     assert sync.target == "/_matrix/client/v3/sync?timeout=30000&since=s1"
     assert sync.req_body == b"" and sync.resp_body == b"{}"
+    assert config.path == "/config.json" and config.netloc == "app.element.io"
+    assert blocked.status == 0 and blocked.wait_ms is None and blocked.resp_body == b""
 
 
 @pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")

@@ -13,6 +13,9 @@ from mxcoap_host.bench import https_cost, report
 from mxcoap_host.bench.har import HarError, load
 
 HELLO_LABEL = "send-hello"
+# What the proxies carry: the Matrix APIs under /_matrix/ (a browser HAR also holds the web
+# client's own files, which never cross the link); --all keeps everything.
+MATRIX_PREFIXES = ("/_matrix/",)
 
 
 def _route_name(ex, table):
@@ -63,6 +66,7 @@ def run(paths, args, out, err):
         err.write("mxcoap column: could not be computed: " + reason + "\n")
         failed_stack = True
     rows = []
+    skipped = {}
     handshake = 0
     sessions = 0
     failed = False
@@ -76,6 +80,12 @@ def run(paths, args, out, err):
                       else TransmissionParams())
             sim = mx.Simulation(params=params, delay=args.link_delay, link_bps=args.link_bps)
         for ex in exchanges:
+            if ex.status == 0:
+                skipped["no response (status 0)"] = skipped.get("no response (status 0)", 0) + 1
+                continue
+            if not args.all and not ex.path.startswith(MATRIX_PREFIXES):
+                skipped["not Matrix traffic"] = skipped.get("not Matrix traffic", 0) + 1
+                continue
             if args.one_session:
                 ex.user = None
             c = https_cost.cost(ex, model)
@@ -101,6 +111,8 @@ def run(paths, args, out, err):
             rows.append(row)
         if sim is not None:
             sessions += len(sim.edges)
+    for why, n in sorted(skipped.items()):
+        err.write("skipped {} HAR entries: {}\n".format(n, why))
     return rows, handshake, sessions, failed or failed_stack, model
 
 
@@ -118,6 +130,8 @@ def main(argv=None):
                         "TransmissionParams.for_link (default: CoAP defaults, no rate)")
     p.add_argument("--link-delay", type=float, default=0.05,
                    help="one-way propagation delay of the simulated link, s (default 0.05)")
+    p.add_argument("--all", action="store_true",
+                   help="also count entries outside /_matrix/ (a web client's own files)")
     p.add_argument("--one-session", action="store_true",
                    help="one edge and session for all users (default: one per HAR _user)")
     args = p.parse_args(argv)
@@ -126,6 +140,9 @@ def main(argv=None):
         rows, handshake, sessions, failed, model = run(args.har, args, out, err)
     except (HarError, OSError, ValueError, KeyError) as e:
         err.write("coap-proxy-bench: " + str(getattr(e, "message", e)) + "\n")
+        return 2
+    if not rows:
+        err.write("coap-proxy-bench: no exchanges to count\n")
         return 2
     m = model.data
     out.write("HTTPS+JSON: HTTP/1.1 as recorded, TLS 1.3 ({}, {}), TCP/IPv4 at MSS {} ({} B per"

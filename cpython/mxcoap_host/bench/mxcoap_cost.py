@@ -172,7 +172,7 @@ class Simulation:
         self.host_sessions = {}  # edge static key -> matrix Session
         self.edges = {}
         self._by_addr = {}
-        self._scheduled = []  # (time, handle, peer, HttpRequest route, HttpResponse)
+        self._scheduled = []  # (time to answer, server exchange handle, CoAP response)
         self._current = None
         self._exchange = None
 
