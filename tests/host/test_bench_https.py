@@ -134,6 +134,22 @@ def test_missing_headers_are_added():
     assert https_cost.cost(ex, model)["notes"] == notes + rnotes
 
 
+def test_compressed_body_from_a_browser():
+    body = b'{"chunk":[' + b'{"type":"m.room.message","content":{"body":"hi"}},' * 40 + b'{}]}'
+    ex = exchange(resp_headers=[("content-encoding", "gzip"),
+                                ("content-length", "0")], resp_body=body)
+    n, notes = https_cost.response_bytes(ex)
+    head = b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 0\r\n\r\n"
+    assert notes == ["body gzip-compressed here (level 6)"]
+    assert len(head) < n < len(head) + len(body) // 4
+    ex.resp_headers = [("content-encoding", "br")]
+    n, notes = https_cost.response_bytes(ex)
+    assert "body counted decoded (br size unknown)" in notes
+    ex.resp_body_size = 120  # a transferred size in the HAR wins
+    n, notes = https_cost.response_bytes(ex)
+    assert notes[0] == "body as transferred (br)"
+
+
 @pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")
 def test_real_capture_heads_are_exact():
     """The capture records headersSize and the chunked wire size: the HTTP bytes computed from

@@ -25,6 +25,7 @@ modelled (every cold exchange pays the certificate chain).
 """
 
 import json
+import zlib
 from http import HTTPStatus
 from pathlib import Path
 
@@ -154,6 +155,13 @@ def response_bytes(ex):
     elif ce != "identity" and 0 < ex.resp_body_size < body:
         body = ex.resp_body_size
         notes.append("body as transferred (" + ce + ")")
+    elif ce in ("gzip", "x-gzip", "deflate") and body:
+        # A browser's HAR holds the decoded body and often no transferred size: compress it
+        # again as a server would (zlib level 6, the usual default).
+        body = len(_compress(ex.resp_body, ce))
+        notes.append("body " + ce + "-compressed here (level 6)")
+    elif ce != "identity" and body:
+        notes.append("body counted decoded (" + ce + " size unknown)")
     if not no_body and header(headers, "content-length") is None and "chunked" not in te:
         headers.append(("Content-Length", str(body)))
         notes.append("added Content-Length")
@@ -163,6 +171,13 @@ def response_bytes(ex):
         notes.append("HAR response headersSize " + str(ex.resp_head_size) + " != "
                      + str(len(head)))
     return len(head) + body, notes
+
+
+def _compress(data, encoding):
+    if encoding == "deflate":
+        return zlib.compress(data, 6)  # RFC 9110 §8.4.1.2: the zlib format
+    c = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip (RFC 1952)
+    return c.compress(data) + c.flush()
 
 
 def cost(ex, model):
