@@ -213,6 +213,8 @@ class CoapUdpEndpoint:
                 response = Message(code=NOT_IMPLEMENTED)
             else:
                 response = await self.handler(request, addr)
+                if not isinstance(response, Message):
+                    raise TypeError("handler returned " + repr(response))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a handler bug must not kill the endpoint: answer 5.00

@@ -191,6 +191,10 @@ def test_handler_exception_is_500():
             p.server.endpoint.handler = broken
             r = await p.request(req(GET, "/x"))
             assert r.code == INTERNAL_SERVER_ERROR
+            async def forgetful(request, addr):
+                return None
+
+            p.server.endpoint.handler = forgetful
             r = await p.request(req(GET, "/x"))  # the endpoint still serves
             assert r.code == INTERNAL_SERVER_ERROR
     run(main())
