@@ -90,7 +90,8 @@ def run(paths, args, out, err):
                 ex.user = None
             c = https_cost.cost(ex, model)
             row = {"name": _route_name(ex, table), "label": ex.name, "path": ex.path,
-                   "https_warm": c["warm"], "https_cold": c["cold"], "mxcoap_request": None,
+                   "https_warm": c["warm"], "https_cold": c["cold"],
+                   "https_c2s": c["c2s"], "https_s2c": c["s2c"], "mxcoap_request": None,
                    "mxcoap_response": None, "datagrams": None, "handshake": 0,
                    "retransmissions": 0, "up": [], "down": [], "notes": c["notes"]}
             if sim is not None:

@@ -2,7 +2,8 @@
 
 Rows are dicts with the JSON keys ("name", "https_warm", "https_cold", "mxcoap_request",
 "mxcoap_response", "datagrams"; mxcoap values are None when the stack could not compute them)
-plus "label" (the HAR entry name), "retransmissions" and "notes" for the table only.
+plus "label" (the HAR entry name), "https_c2s"/"https_s2c" (warm, by direction),
+"retransmissions" and "notes" for the table only.
 """
 
 import json
@@ -81,6 +82,10 @@ def summary(rows, handshake, sessions, hello, out):
         return
     out.write("  mxcoap (every datagram + 28 B IPv4/UDP):     {:>9}   ({} sessions, handshake"
               " share {} B)\n".format(t["mxcoap"], sessions, handshake))
+    out.write("  by direction: HTTPS warm client->server {}, server->client {}; mxcoap edge->host"
+              " {}, host->edge {}\n".format(
+                  sum(r["https_c2s"] for r in rows), sum(r["https_s2c"] for r in rows),
+                  sum(r["mxcoap_request"] for r in rows), sum(r["mxcoap_response"] for r in rows)))
     out.write("  HTTPS warm / mxcoap: {}   HTTPS cold / mxcoap: {}\n".format(
         _ratio(t["https_warm"], t["mxcoap"]), _ratio(t["https_cold"], t["mxcoap"])))
     out.write("\nBeside the 2019 coap-proxy:\n")
