@@ -80,8 +80,9 @@ def summary(rows, handshake, sessions, hello, out):
     if t["mxcoap"] is None:
         out.write("  mxcoap: could not be computed (see the errors above)\n")
         return
-    out.write("  mxcoap (every datagram + 28 B IPv4/UDP):     {:>9}   ({} sessions, handshake"
-              " share {} B)\n".format(t["mxcoap"], sessions, handshake))
+    out.write("  mxcoap (every datagram + 28 B IPv4/UDP):     {:>9}   ({} session{}, handshake"
+              " share {} B)\n".format(t["mxcoap"], sessions, "" if sessions == 1 else "s",
+                                     handshake))
     out.write("  by direction: HTTPS warm client->server {}, server->client {}; mxcoap edge->host"
               " {}, host->edge {}\n".format(
                   sum(r["https_c2s"] for r in rows), sum(r["https_s2c"] for r in rows),
