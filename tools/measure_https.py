@@ -209,6 +209,32 @@ def parse_pcap(data):
     return out
 
 
+EXTENSION_NAMES = {0: "server_name", 5: "status_request", 10: "supported_groups",
+                   11: "ec_point_formats", 13: "signature_algorithms", 16: "alpn",
+                   18: "signed_certificate_timestamp", 21: "padding", 22: "encrypt_then_mac",
+                   23: "extended_master_secret", 27: "compress_certificate", 35: "session_ticket",
+                   41: "pre_shared_key", 43: "supported_versions", 45: "psk_key_exchange_modes",
+                   51: "key_share", 65037: "encrypted_client_hello"}
+
+
+def client_hello_extensions(stream):
+    """[(name, bytes)] of the extensions in the ClientHello at the start of `stream`
+    (RFC 8446 §4.1.2: record header 5, handshake header 4, version 2, random 32, then
+    session id, cipher suites and compression methods, each length-prefixed)."""
+    pos = 5 + 4 + 2 + 32
+    pos += 1 + stream[pos]
+    pos += 2 + struct.unpack(">H", stream[pos:pos + 2])[0]
+    pos += 1 + stream[pos]
+    end = pos + 2 + struct.unpack(">H", stream[pos:pos + 2])[0]
+    pos += 2
+    out = []
+    while pos + 4 <= end:
+        t, n = struct.unpack(">HH", stream[pos:pos + 4])
+        out.append([EXTENSION_NAMES.get(t, str(t)), n])
+        pos += 4 + n
+    return out
+
+
 def tls_records(stream):
     """[(content type, record length on the wire)] of a TLS byte stream."""
     out = []
@@ -377,8 +403,11 @@ def analyse(profile, packets, marks, port, chain, version, cipher, cmd):
                                "ms": round((p["t"] - packets[0]["t"]) * 1000, 3)})
         streams.setdefault((ph, d), []).append(p)
     tls = {}
+    hello_ext = None
     for (ph, d), pkts in streams.items():
         data = b"".join(p["payload"] for p in sorted(pkts, key=lambda p: p["seq"]))
+        if ph == "tls" and d == "c2s":
+            hello_ext = client_hello_extensions(data)
         tls.setdefault(ph, {})[d] = {"bytes": len(data),
                                      "records": [list(r) for r in tls_records(data)]}
     syn = [p for p in packets if p["flags"] & 2]
@@ -416,6 +445,7 @@ def analyse(profile, packets, marks, port, chain, version, cipher, cmd):
             "s2c_bytes": hs.get("s2c", {}).get("bytes"),
             "c2s_records": hs.get("c2s", {}).get("records"),
             "s2c_records": hs.get("s2c", {}).get("records"),
+            "client_hello_extensions": hello_ext,
         },
         "tls_close": {
             "c2s_bytes": tls.get("close", {}).get("c2s", {}).get("bytes", 0),
@@ -479,6 +509,7 @@ def main(argv):
         print(f"  TLS handshake bytes: client->server {h['c2s_bytes']}, server->client "
               f"{h['s2c_bytes']}")
         print(f"  records c2s {h['c2s_records']}")
+        print(f"  ClientHello extensions {h['client_hello_extensions']}")
         print(f"  records s2c {h['s2c_records']}")
         print(f"  close: {r['tls_close']}; TCP headers {r['tcp']}")
         for w in r["warm_exchanges"]:
