@@ -364,3 +364,31 @@ class TestAmplificationBlocks(unittest.TestCase):
             else:
                 sent += len(raw)
                 self.assertLessEqual(sent, 3 * received)
+
+
+class TestObserveEcho(unittest.TestCase):
+    def test_registration_from_unverified_peer_is_challenged(self):
+        from mxcoap.coap import OBSERVE
+
+        net = Net(seed=21)
+        handles = []
+
+        def handler(ep, ev, now):
+            if isinstance(ev, RequestReceived):
+                handles.append(ev.handle)
+                ep.respond(ev.handle, Message(code=CONTENT, payload=b"v0"), now)
+                # A notification before the Echo came back replaces the held representation.
+                ep.notify(ev.handle, Message(code=CONTENT, payload=b"v0b"), now)
+
+        server = net.add(S, handler=handler)
+        net.add(C)
+        m = request(GET, "/o")
+        m.add_option(OBSERVE, b"")
+        h = net.endpoints[C].send_request(m, S, 0.0)
+        net.run()
+        self.assertEqual(len(handles), 1)  # the application saw one registration
+        self.assertEqual(wire(net, S, C)[0].code, UNAUTHORIZED)
+        server.notify(handles[0], Message(code=CONTENT, payload=b"v1"), net.now)
+        net.run()
+        got = [(e.handle is h, e.response.payload) for e in responses(net, C)]
+        self.assertEqual(got, [(True, b"v0b"), (True, b"v1")])

@@ -130,6 +130,7 @@ class CachedResponse:
         self.szx = szx
         self.touched = now
         self.held = held
+        self.exchange = None  # for a held response: the application's handle it answers
 
 
 class ResponseCache(_Table):

@@ -102,6 +102,13 @@ class ServerRole:
         self._send_response(handle, response.code, list(response.options), response.payload, now)
 
     def notify(self, handle, message, now):
+        if isinstance(handle, ServerExchange) and handle.state == "held" and handle.observe:
+            # Registration waiting for its Echo: the latest representation replaces the held one.
+            entry = self._cache.items.get(handle.held_key)
+            if entry is not None:
+                entry.code, entry.options = message.code, list(message.options)
+                entry.body = message.payload
+                return
         if not isinstance(handle, ServerExchange) or handle.state != "observing":
             raise CoapUsageError("not an active observation")
         handle.block2 = None
@@ -149,9 +156,20 @@ class ServerRole:
                 entry = self._cache.get(ex.held_key, now)
                 if entry is not None and entry.held:
                     del self._cache.items[ex.held_key]
-                    ex.block1 = msg.opt(BLOCK1)
-                    ex.request = msg
-                    self._send_response(ex, entry.code, list(entry.options), entry.body, now)
+                    target = entry.exchange
+                    if target is not None and target.state == "held":
+                        # The application's handle now answers this retry (and observes on).
+                        target.mid, target.mtype, target.token = ex.mid, ex.mtype, ex.token
+                        target.record = ex.record
+                        ex.record.exchange = target
+                        target.state = "pending"
+                        self._timed.discard(target)
+                    else:
+                        target = ex
+                        ex.request = msg
+                    target.block1 = msg.opt(BLOCK1)
+                    self._send_response(target, entry.code, list(entry.options), entry.body,
+                                        now)
                     return
         obs = msg.opt(OBSERVE)
         if obs is not None and msg.code in (GET, FETCH) and len(obs) <= 3:
@@ -299,12 +317,18 @@ class ServerRole:
         else:
             msg = Message(NON, code, self._next_mid(), ex.token, options, payload)
         data = msg.encode()
-        if peer is not None and not peer.amp.allows(len(data)) and code != UNAUTHORIZED:
-            # RFC 9175 §2.4: hold the response and challenge the address with an Echo.
+        hold = False
+        if (peer is not None and code != UNAUTHORIZED and ex.state != "observing"
+                and ex.held_key is not None and held is not None):
+            # RFC 9175 §2.4: a response above the credit, or one that would start notifications
+            # to an unverified address, is held and the address challenged with an Echo.
+            hold = not peer.amp.allows(len(data)) or (
+                observing and not peer.amp.verified and not self.params.amplification_blocks)
+        if hold:
             self.stats["amplification_held"] += 1
-            if ex.held_key is not None and held is not None:
-                entry = CachedResponse(held[0], held[1], held[2], None, 0, now, True)
-                self._cache.put(ex.held_key, entry, now)
+            entry = CachedResponse(held[0], held[1], held[2], None, 0, now, True)
+            entry.exchange = ex
+            self._cache.put(ex.held_key, entry, now)
             msg.code = UNAUTHORIZED
             msg.options = [(ECHO, self._echo.make(ex.addr, now))]
             msg.payload = b""
@@ -320,7 +344,11 @@ class ServerRole:
             if observing or ex.state == "observing":
                 self._remember_non(ex.addr, msg.mid, ex, now)
             self._send_raw(data, ex.addr, peer, True)
-        if observing:
+        if hold:
+            ex.state = "held"  # until the Echo comes back or the client gives up
+            ex.expires = ex.deadline = now + self.params.EXCHANGE_LIFETIME
+            self._timed.add(ex)
+        elif observing:
             ex.state = "observing"
             self._observations[(ex.addr, ex.token)] = ex
         elif ex.state == "observing" and not 64 <= code < 96:
@@ -341,7 +369,11 @@ class ServerRole:
             ex.deadline = ex.expires
             return
         self._timed.discard(ex)
-        if ex.state in ("pending", "acked"):
+        if ex.state == "held":
+            entry = self._cache.items.get(ex.held_key)
+            if entry is not None and entry.exchange is ex:
+                del self._cache.items[ex.held_key]
+        if ex.state in ("pending", "acked", "held"):
             ex.state = "done"
             if ex.counted and peer is not None:
                 peer.server_exchanges -= 1
