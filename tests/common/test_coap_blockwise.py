@@ -367,8 +367,8 @@ class TestAmplificationBlocks(unittest.TestCase):
 
 
 class TestObserveEcho(unittest.TestCase):
-    def test_registration_from_unverified_peer_is_challenged(self):
-        from mxcoap.coap import OBSERVE
+    def test_notifications_beyond_credit_challenged_then_continue(self):
+        from mxcoap.coap import NON, OBSERVE
 
         net = Net(seed=21)
         handles = []
@@ -377,8 +377,6 @@ class TestObserveEcho(unittest.TestCase):
             if isinstance(ev, RequestReceived):
                 handles.append(ev.handle)
                 ep.respond(ev.handle, Message(code=CONTENT, payload=b"v0"), now)
-                # A notification before the Echo came back replaces the held representation.
-                ep.notify(ev.handle, Message(code=CONTENT, payload=b"v0b"), now)
 
         server = net.add(S, handler=handler)
         net.add(C)
@@ -386,9 +384,23 @@ class TestObserveEcho(unittest.TestCase):
         m.add_option(OBSERVE, b"")
         h = net.endpoints[C].send_request(m, S, 0.0)
         net.run()
+        sent = []
+        for i in range(1, 8):
+            payload = b"v" + str(i).encode() + b"-" * 8
+            sent.append(payload)
+            server.notify(handles[0], Message(NON, CONTENT, payload=payload), net.now)
+            net.run()
         self.assertEqual(len(handles), 1)  # the application saw one registration
-        self.assertEqual(wire(net, S, C)[0].code, UNAUTHORIZED)
-        server.notify(handles[0], Message(code=CONTENT, payload=b"v1"), net.now)
-        net.run()
-        got = [(e.handle is h, e.response.payload) for e in responses(net, C)]
-        self.assertEqual(got, [(True, b"v0b"), (True, b"v1")])
+        self.assertIn(UNAUTHORIZED, [m.code for m in wire(net, S, C)])
+        got = [e.response.payload for e in responses(net, C)]
+        self.assertEqual(got, [b"v0"] + sent)
+        self.assertTrue(all(e.handle is h for e in responses(net, C)))
+        received = out = 0
+        for _, src, _dst, raw, _ in net.log:
+            if src == C:
+                received += len(raw)
+                if Message.decode(raw).opt(ECHO) is not None:
+                    break
+            else:
+                out += len(raw)
+                self.assertLessEqual(out, 3 * received)

@@ -265,6 +265,7 @@ class ClientRequest:
             msg.set_option(OBSERVE, self.obs_value)
         keep = (self.observe and msg.opt(OBSERVE) is not None and 64 <= msg.code < 96)
         if keep:
+            self.echo_retries = 0
             self.state = "observing"
             self.obs_last = msg.opt_uint(OBSERVE)
             self.obs_time = now
@@ -275,6 +276,16 @@ class ClientRequest:
 
     def _on_notification(self, msg, now):
         """RFC 7641 §3.4: deliver notifications newer than the last one."""
+        if (msg.code == UNAUTHORIZED and msg.opt(ECHO) is not None
+                and self.echo_retries < MAX_ECHO_RETRIES):
+            # The server ran out of amplification credit (RFC 9175 §2.4): re-register with the
+            # Echo (same token, RFC 7641 §3.3.1); the held notification comes as the response.
+            self.echo = msg.opt(ECHO)
+            self.echo_retries += 1
+            self.state = "active"
+            self.obs_last = None
+            self.send_next(now)
+            return
         seq = msg.opt_uint(OBSERVE)
         if seq is not None and self.obs_last is not None:
             v1, v2 = self.obs_last, seq

@@ -317,15 +317,20 @@ class ServerRole:
         else:
             msg = Message(NON, code, self._next_mid(), ex.token, options, payload)
         data = msg.encode()
-        hold = False
-        if (peer is not None and code != UNAUTHORIZED and ex.state != "observing"
-                and ex.held_key is not None and held is not None):
-            # RFC 9175 §2.4: a response above the credit, or one that would start notifications
-            # to an unverified address, is held and the address challenged with an Echo.
-            hold = not peer.amp.allows(len(data)) or (
-                observing and not peer.amp.verified and not self.params.amplification_blocks)
+        # An observation keeps room for the challenge itself (4 + token + Echo option): a client
+        # that only listens to notifications must still be told.
+        challenge = 14 + len(ex.token) if observing or ex.state == "observing" else 0
+        hold = (peer is not None and code != UNAUTHORIZED and ex.held_key is not None
+                and held is not None and not peer.amp.allows(len(data) + challenge)
+                and not (ex.state == "observing" and self.params.amplification_blocks))
         if hold:
+            # RFC 9175 §2.4: a response (or notification) above the credit is held and the
+            # address challenged with an Echo. A 4.01 notification ends the observation at the
+            # client (RFC 7641 §3.2); the client re-registers with the Echo and the same handle
+            # carries on with the held representation.
             self.stats["amplification_held"] += 1
+            if ex.state == "observing":
+                self._end_observation(ex)
             entry = CachedResponse(held[0], held[1], held[2], None, 0, now, True)
             entry.exchange = ex
             self._cache.put(ex.held_key, entry, now)
