@@ -261,6 +261,7 @@ class CoapUdpEndpoint:
                 continue
             self.core.handle_timer(monotonic())
             self._pump()
+            await asyncio.sleep_ms(0)  # never starve the loop, even if the deadline did not move
 
     def _pump(self):
         if self.closed:

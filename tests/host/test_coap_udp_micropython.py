@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from mxcoap.coap import (
+    ACK,
     CHANGED,
+    CON,
     CONTENT,
     DELETE,
     DELETED,
@@ -64,10 +66,14 @@ def test_micropython_client_against_cpython_server():
     async def main():
         server = echo.EchoServer()
         ep = await server.start("127.0.0.1", 0)
-        (local,) = free_udp_ports(1)
+        local, local2, silent_port = free_udp_ports(3)
+        # A bound socket that never reads: requests to it go unanswered and draw no ICMP.
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", silent_port))
         try:
             proc = await asyncio.create_subprocess_exec(
-                str(MICROPYTHON), str(PEER), "client", str(ep.port), str(local), env=ENV,
+                str(MICROPYTHON), str(PEER), "client", str(ep.port), str(local), str(local2),
+                str(silent_port), env=ENV,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
             try:
                 out, _ = await asyncio.wait_for(proc.communicate(), 60)
@@ -76,6 +82,7 @@ def test_micropython_client_against_cpython_server():
                     proc.kill()
                     await proc.wait()
         finally:
+            silent.close()
             server.close()
         return out.decode()
 
@@ -104,6 +111,7 @@ def test_micropython_client_against_cpython_server():
         "obs1": (CONTENT, b"obs 1"),
         "obs2": (CONTENT, b"obs 2"),
         "ping": (0, b"pong"),
+        "timeout": (0, b"RequestTimeout"),
     }, out
     assert observe == sorted(observe) and len(set(observe)) == 3, observe
 
@@ -142,6 +150,20 @@ def test_cpython_client_against_micropython_server():
                 assert (r.code, r.payload) == (CHANGED, BODY)
                 r = await call(req(GET, "/q", query=QUERY))
                 assert r.payload == "&".join(QUERY).encode()
+                # A slow handler: the MicroPython timer task sends the empty ACK first.
+                seen = []
+                original = client.datagram_received
+
+                def spy(data, addr):
+                    seen.append(Message.decode(data))
+                    original(data, addr)
+
+                client.datagram_received = spy
+                r = await call(req(GET, "/slow"))
+                client.datagram_received = original
+                assert (r.code, r.payload) == (CONTENT, b"slow")
+                assert (seen[0].mtype, seen[0].code) == (ACK, 0), seen
+                assert (seen[-1].mtype, seen[-1].payload) == (CON, b"slow"), seen
                 obs = client.observe(req(GET, "/obs"), addr)
                 got = [await obs.next(timeout=5) for _ in range(3)]
                 assert [g.payload for g in got] == [b"obs 0", b"obs 1", b"obs 2"]

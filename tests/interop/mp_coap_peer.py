@@ -1,8 +1,10 @@
 """Our MicroPython CoAP driver (micropython/mxcoap_edge/coap_udp.py) as a test peer; runs under
 the MicroPython unix port with MICROPYPATH=common:micropython.
 
-  mp_coap_peer.py client PORT [LOCAL_PORT]: exchanges with the echo server at 127.0.0.1:PORT and
-      prints one line per result, "RESULT name code payload_hex", then "DONE"
+  mp_coap_peer.py client PORT LOCAL_PORT [LOCAL_PORT2 SILENT_PORT]: exchanges with the echo
+      server at 127.0.0.1:PORT and prints one line per result, "RESULT name code payload_hex",
+      then "DONE"; with SILENT_PORT, also a request that must time out (retransmissions driven
+      by the timer task) from a second endpoint on LOCAL_PORT2
   mp_coap_peer.py server PORT: serves the resources of tools/coap_echo_server.py on 127.0.0.1:PORT,
       prints "listening on 127.0.0.1 PORT"; stops after its idle time or on a request to /stop
 """
@@ -24,6 +26,8 @@ from mxcoap.coap import (
     POST,
     PUT,
     Message,
+    RequestTimeout,
+    TransmissionParams,
 )
 from mxcoap_edge.coap_udp import CoapUdpEndpoint, resolve
 
@@ -46,7 +50,7 @@ def show(name, value):
         print("RESULT", name, 0, hexlify(str(value).encode()).decode())
 
 
-async def client(port, local_port):
+async def client(port, local_port, local2=None, silent=None):
     ep = await CoapUdpEndpoint.create("127.0.0.1", local_port)
     server = resolve("127.0.0.1", port)
     body = bytes(i * 7 % 256 for i in range(5000))
@@ -74,6 +78,16 @@ async def client(port, local_port):
         obs.cancel()
         rtt = await ep.ping(server, timeout=5)
         show("ping", "pong" if rtt >= 0 else "bad")
+        if silent:
+            params = TransmissionParams(ack_timeout=0.05, max_retransmit=2)
+            fast = await CoapUdpEndpoint.create("127.0.0.1", local2, params=params)
+            try:
+                await fast.request(req(GET, "/x"), resolve("127.0.0.1", silent), timeout=10)
+                show("timeout", "answered")
+            except RequestTimeout:
+                show("timeout", "RequestTimeout")
+            finally:
+                fast.close()
     finally:
         ep.close()
     print("DONE")
@@ -110,6 +124,9 @@ class Echo:
                 observer = self.endpoint.observer(request)
                 self.notifiers.append(asyncio.create_task(self.notify_loop(observer)))
             return Message(code=CONTENT, payload=b"obs 0")
+        elif path == "/slow":
+            await asyncio.sleep_ms(1500)  # past separate_delay: empty ACK, then a separate CON
+            return Message(code=CONTENT, payload=b"slow")
         elif path == "/stop":
             self.stop.set()
             return Message(code=DELETED)
@@ -144,8 +161,8 @@ async def server(port):
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "client":
-        local = int(sys.argv[3]) if len(sys.argv) > 3 else port + 1
-        asyncio.run(client(port, local))
+        extra = [int(a) for a in sys.argv[3:6]]
+        asyncio.run(client(port, *extra))
     else:
         asyncio.run(server(port))
 
