@@ -92,6 +92,14 @@ class TestBlock1(unittest.TestCase):
         self.assertIsNone(wire(net, C, S)[0].opt(BLOCK1))
         self.assertEqual(got[0].payload, data)
 
+    def test_small_sizes_under_loss_and_reordering(self):
+        params = TransmissionParams(max_retransmit=10)
+        for size in (1, 1024, 1025):
+            net, got, data = self._upload(size, params, params, loss=0.3, reorder=0.4, seed=size)
+            self.assertEqual([r.payload for r in got], [data])
+            self.assertEqual(responses(net, C)[0].response.payload,
+                             b"len=" + str(size).encode())
+
     def test_one_block_and_one_byte(self):
         net, got, data = self._upload(1025)
         sent = wire(net, C, S)
@@ -158,10 +166,11 @@ class TestBlock1(unittest.TestCase):
         self.assertIsNone(ep.next_event())
 
     def test_concurrent_uploads_same_path_do_not_entangle(self):
-        net = Net(seed=3, reorder=0.3)
+        net = Net(seed=3, reorder=0.3, loss=0.3)
         got = []
-        net.add(C, TransmissionParams(nstart=2))
-        net.add(S, handler=collector(got, lambda r: r.payload[:4])).mark_verified(C)
+        net.add(C, TransmissionParams(nstart=2, max_retransmit=10))
+        net.add(S, TransmissionParams(max_retransmit=10),
+                handler=collector(got, lambda r: r.payload[:4])).mark_verified(C)
         a, b = body(3000, 11), body(2500, 12)
         ha = net.endpoints[C].send_request(request(POST, "/same", a), S, 0.0)
         hb = net.endpoints[C].send_request(request(POST, "/same", b), S, 0.0)
@@ -232,6 +241,13 @@ class TestBlock2(unittest.TestCase):
         self.assertEqual(sent[0].opt_uint(SIZE2), 2100)
         self.assertEqual(len(set(m.opt(ETAG) for m in sent)), 1)
         self.assertIsNotNone(sent[0].opt(ETAG))
+
+    def test_small_sizes_under_loss_and_reordering(self):
+        params = TransmissionParams(max_retransmit=10)
+        for size in (1, 1024, 1025):
+            net, calls, data = self._download(size, params, params, 0.3, 0.4, seed=size)
+            self.assertEqual(responses(net, C)[0].response.payload, data)
+            self.assertEqual(len(calls), 1)
 
     def test_50k_with_loss_and_reordering(self):
         params = TransmissionParams(max_retransmit=10)

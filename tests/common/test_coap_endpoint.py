@@ -195,6 +195,28 @@ class TestMalformed(unittest.TestCase):
         self.assertEqual((out[0].mtype, out[0].mid), (RST, 500))
         self.assertIsNone(self.ep.next_event())
 
+    def test_unknown_critical_option_in_piggybacked_ack_ignored(self):
+        self.ep.send_request(get(), S, 0.0)
+        req = self.out()[0]
+        self.ep.receive_datagram(Message(ACK, CONTENT, req.mid, req.token, [(65001, b"x")],
+                                         b"hi").encode(), S, 0.1)
+        self.assertIsNone(self.ep.next_event())
+        self.ep.handle_timer(self.ep.get_timer())
+        again = self.out()
+        self.assertEqual([m.mid for m in again], [req.mid])  # still retransmitting
+
+    def test_unencodable_request_is_usage_error_without_state(self):
+        with self.assertRaises(CoapUsageError):
+            self.ep.send_request(Message(CON, GET, 0, b"", [(70000, b"")]), S, 0.0)
+        self.assertEqual(self.out(), [])
+        self.assertIsNone(self.ep.get_timer())
+        self.ep.receive_datagram(Message(CON, GET, 5).encode(), C, 0.0)
+        h = self.ep.next_event().handle
+        with self.assertRaises(CoapUsageError):
+            self.ep.respond(h, Message(code=CONTENT, options=[(1, b"x" * 70000)]), 0.0)
+        self.ep.respond(h, Message(code=CONTENT), 0.0)
+        self.assertEqual([(m.mtype, m.code) for m in self.out()], [(ACK, CONTENT)])
+
     def test_reserved_class_and_acked_request(self):
         self.ep.receive_datagram(bytes((0x40, 0x21, 0, 3)), C, 0.0)  # class 1
         self.ep.receive_datagram(bytes((0x60, 0x01, 0, 4)), C, 0.0)  # ACK carrying GET

@@ -41,7 +41,7 @@ from mxcoap.coap.numbers import (
 )
 from mxcoap.coap.options import decode_uint, encode_uint, szx_to_size
 from mxcoap.coap.params import TransmissionParams
-from mxcoap.coap.server import ServerExchange, ServerRole, check_options
+from mxcoap.coap.server import ServerExchange, ServerRole, check_encodable, check_options
 
 HOUSEKEEPING_INTERVAL = 10.0  # seconds between sweeps of expired duplicate records and caches
 MAX_NON_SENT = 256  # NON messages remembered for matching an RST
@@ -139,6 +139,7 @@ class Endpoint(ServerRole):
 
     # --- client API ------------------------------------------------------------------------
     def send_request(self, message, addr, now):
+        check_encodable(message)
         cr = ClientRequest(self, message, addr)
         self._enqueue(cr, now)
         return cr
@@ -398,6 +399,14 @@ class Endpoint(ServerRole):
     def _emit_pong(self, ping, now):
         self._events.append(Pong(ping, ping.addr, now - ping.sent))
 
+    def _bad_critical(self, msg):
+        """True when a response carries a critical option we do not know (RFC 7252 §5.4.1)."""
+        try:
+            check_options(msg.copy(), self.known_options)
+        except BadOption:
+            return True
+        return False
+
     def _on_response(self, msg, addr, peer, now):
         if msg.mtype == ACK:
             tr = self._pending.get((addr, msg.mid))
@@ -406,6 +415,8 @@ class Endpoint(ServerRole):
             owner = tr.owner
             if owner.token != msg.token:
                 return  # RFC 7252 §5.3.2: token mismatch, not our response
+            if self._bad_critical(msg):
+                return  # §5.4.1: rejected; rejecting an ACK is ignoring it (§4.2)
             self._ack_received(tr, now)
             owner.on_response(msg, now)
             return
@@ -422,12 +433,7 @@ class Endpoint(ServerRole):
         lifetime = self.params.EXCHANGE_LIFETIME if msg.mtype == CON else self.params.NON_LIFETIME
         rec = peer.remember(msg.mid, now + lifetime, MAX_DEDUP_PER_PEER, now)
         owner = peer.tokens.get(msg.token)
-        critical_unknown = False
-        try:
-            check_options(msg.copy(), self.known_options)
-        except BadOption:
-            critical_unknown = True
-        if owner is None or critical_unknown:
+        if owner is None or self._bad_critical(msg):
             # Unknown token or an unrecognised critical option: reject (RFC 7252 §5.3.2, §5.4.1).
             if msg.mtype == CON or msg.opt(OBSERVE) is not None:
                 rec.reply = self._send_rst(addr, msg.mid, peer)

@@ -37,6 +37,16 @@ from mxcoap.coap.numbers import (
 from mxcoap.coap.options import decode_block, decode_uint, encode_block, encode_uint, szx_to_size
 
 
+def check_encodable(message):
+    """Refuse a message that could not go on the wire, before any state changes (misuse)."""
+    try:
+        Message(ACK, message.code, 0, b"", list(message.options), b"").encode()
+    except (ValueError, TypeError) as e:
+        raise CoapUsageError("message cannot be encoded: " + str(e)) from None
+    if not 0 <= message.code <= 255:
+        raise CoapUsageError("code out of range")
+
+
 class ServerExchange:
     """The handle of a received request; answered with Endpoint.respond()."""
 
@@ -99,6 +109,7 @@ class ServerRole:
     def respond(self, handle, response, now):
         if not isinstance(handle, ServerExchange) or handle.state not in ("pending", "acked"):
             raise CoapUsageError("unknown or already answered request handle")
+        check_encodable(response)
         self._send_response(handle, response.code, list(response.options), response.payload, now)
 
     def notify(self, handle, message, now):
@@ -111,6 +122,7 @@ class ServerRole:
                 return
         if not isinstance(handle, ServerExchange) or handle.state != "observing":
             raise CoapUsageError("not an active observation")
+        check_encodable(message)
         handle.block2 = None
         self._send_response(handle, message.code, list(message.options), message.payload, now,
                             CON if message.mtype == CON else NON)
