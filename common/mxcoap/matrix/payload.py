@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - a build without the compressor
 MAX_BODY = const(1048576)  # decompressed body bytes accepted from the peer
 MIN_DEFLATE = const(24)  # shorter payloads never win against 3 bytes of option
 MAX_DEFLATE_INPUT = const(65536)  # do not spend the device's time on large media
-_DEFLATE_COST = const(3)  # option header with a delta from a private option (worst case)
+DEFLATE_COST = const(3)  # option header with a delta from a private option (worst case)
 
 _TEXTUAL = ("application/json", "text/", "application/xml", "image/svg+xml")
 
@@ -51,15 +51,16 @@ def encode_body(body, content_type, encoder, schema):
         if opt is not None:
             opts.append(opt)
         payload = bytes(body)
-    if compact or _textual(content_type):
-        packed = _compress(payload, encoder.maps.dictionary)
+    if compact or textual(content_type):
+        packed = compress_payload(payload, encoder.maps.dictionary)
         if packed is not None:
             opts.append((OPT_DEFLATE, b""))
             payload = packed
     return opts, payload
 
 
-def _textual(content_type):
+def textual(content_type):
+    """A body type worth compressing (JSON, text, XML, SVG)."""
     if content_type is None:
         return False
     for prefix in _TEXTUAL:
@@ -68,11 +69,12 @@ def _textual(content_type):
     return False
 
 
-def _compress(payload, dictionary):
+def compress_payload(payload, dictionary):
+    """The raw DEFLATE of payload with the dictionary, or None when it does not win."""
     if _deflate is None or not MIN_DEFLATE <= len(payload) <= MAX_DEFLATE_INPUT:
         return None
     packed = _deflate.compress(payload, zdict=dictionary)
-    if len(packed) + _DEFLATE_COST < len(payload):
+    if len(packed) + DEFLATE_COST < len(payload):
         return packed
     return None
 
