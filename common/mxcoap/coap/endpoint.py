@@ -125,9 +125,11 @@ class Endpoint(ServerRole):
             return self._events.pop(0)
         return None
 
-    def mark_verified(self, addr):
+    def mark_verified(self, addr, now=None):
         """The layer below vouches for `addr` (e.g. an authenticated session): no Echo for it."""
-        peer = self._peer(addr, 0.0 if addr not in self._peers else self._peers[addr].last_seen)
+        if now is None:
+            now = self._peers[addr].last_seen if addr in self._peers else 0.0
+        peer = self._peer(addr, now)
         if peer is not None:
             peer.amp.verified = True
 
@@ -155,14 +157,18 @@ class Endpoint(ServerRole):
         return p
 
     def cancel(self, handle, now):
+        """Abandon a request or a ping: no event follows for it."""
         if isinstance(handle, ClientRequest):
             self._finish_client(handle, now, abandoned=True)
+        elif isinstance(handle, Ping) and handle.mid is not None:
+            tr = self._pending.pop((handle.addr, handle.mid), None)
+            if tr is not None:
+                self._timed.discard(tr)
 
     def cancel_observe(self, handle, now):
         """Forget an observation (RFC 7641 §3.6): the next notification is answered with RST."""
         self.cancel(handle, now)
 
-    # --- server API ------------------------------------------------------------------------
     # --- internals: peers, ids, sending ----------------------------------------------------
     def _next_mid(self):
         self._mid = (self._mid + 1) & 0xFFFF

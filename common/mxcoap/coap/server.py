@@ -57,23 +57,20 @@ class ServerExchange:
         self.mtype = mtype
         self.token = token
         self.record = record  # the DedupRecord of the request's Message ID
-        self.state = "pending"  # -> "acked" (empty ACK sent) -> "done" / "observing"
+        # "pending" -> "acked" (empty ACK sent) -> "done" or "observing"; "held" while a 4.01
+        # Echo challenge stands in for the response (RFC 9175 §2.4)
+        self.state = "pending"
         self.deadline = None  # when to send the empty ACK, then when to give up
         self.expires = None  # the client has given up by then
         self.block1 = None  # Block1 value to return in the final response (RFC 7959 §2.3)
         self.block2 = None  # (num, szx) the client asked for (RFC 7959 §2.4)
-        self.cache_key = None
-        self.held_key = None
+        self.held_key = None  # where a response held behind an Echo challenge is kept
         self.observe = False
         self.obs_seq = 0
         self.counted = True  # whether it holds a slot in the peer's server_exchanges
 
     def __repr__(self):
         return "<ServerExchange " + self.state + " mid=" + str(self.mid) + ">"
-
-    @property
-    def observe_requested(self):
-        return self.observe
 
 
 def check_options(msg, extra_known):
