@@ -1,0 +1,135 @@
+"""Our CPython client against libcoap's coap-server-notls (Debian libcoap3-bin) over 127.0.0.1:
+its example resources (/, /example_data, /time, /async) and, with -d, resources created by PUT or
+POST. Codes and bodies are checked, so a wrong answer fails."""
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from mxcoap.coap import (
+    ACK,
+    CHANGED,
+    CONTENT,
+    CREATED,
+    DELETE,
+    DELETED,
+    GET,
+    LOCATION_PATH,
+    NOT_FOUND,
+    OBSERVE,
+    POST,
+    PUT,
+    Message,
+)
+from mxcoap_host.coap_udp import CoapUdpEndpoint
+
+COAP_SERVER = "coap-server-notls"
+BODY = bytes(i * 7 % 256 for i in range(5000))
+QUERY = [f"k{i:02d}={'v' * 40}" for i in range(8)]
+
+
+def req(code, path, payload=b"", query=()):
+    m = Message(code=code, payload=payload)
+    m.set_uri_path(path)
+    if query:
+        m.set_uri_query(list(query))
+    return m
+
+
+@pytest.fixture
+def libcoap_server():
+    path = shutil.which(COAP_SERVER)
+    if path is None:
+        pytest.fail(f"{COAP_SERVER} not found: install the Debian package libcoap3-bin "
+                    "(apt-get install -y libcoap3-bin; `make setup` does it)")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # -d 10: PUT/POST may create up to 10 resources.
+    proc = subprocess.Popen([path, "-A", "127.0.0.1", "-p", str(port), "-d", "10"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    yield port
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def test_our_client_against_libcoap_server(libcoap_server):
+    addr = ("127.0.0.1", libcoap_server)
+
+    async def main():
+        client = await CoapUdpEndpoint.create("127.0.0.1", 0)
+
+        async def call(message):
+            return await client.request(message, addr, timeout=10)
+
+        try:
+            deadline = time.monotonic() + 10
+            while True:  # the server is up once it answers a ping
+                try:
+                    await client.ping(addr, timeout=0.5)
+                    break
+                except Exception:  # not up yet: no answer (timeout) or an ICMP error
+                    if time.monotonic() > deadline:
+                        raise
+            r = await call(req(GET, "/"))
+            assert r.code == CONTENT
+            assert r.payload.startswith(b"This is a test server made with libcoap"), r.payload
+            # Block2 down (the 1500-byte example), Block1 up, Block2 down again.
+            r = await call(req(GET, "/example_data"))
+            assert (r.code, len(r.payload)) == (CONTENT, 1500), r
+            r = await call(req(PUT, "/example_data", BODY))
+            assert r.code == CHANGED, r
+            r = await call(req(GET, "/example_data"))
+            assert (r.code, r.payload) == (CONTENT, BODY)
+            # POST creates (2.01 with Location-Path), GET, DELETE, then 4.04.
+            r = await call(req(POST, "/made", b"posted"))
+            assert r.code == CREATED and r.opts(LOCATION_PATH) == [b"made"], r
+            r = await call(req(GET, "/made"))
+            assert (r.code, r.payload) == (CONTENT, b"posted")
+            r = await call(req(PUT, "/made", b"put value"))
+            assert r.code == CHANGED
+            r = await call(req(GET, "/made"))
+            assert r.payload == b"put value"
+            r = await call(req(DELETE, "/made"))
+            assert r.code == DELETED
+            r = await call(req(GET, "/made"))
+            assert r.code == NOT_FOUND
+            # More than 255 bytes of Uri-Query: libcoap parses the options and answers.
+            r = await call(req(GET, "/", query=QUERY))
+            assert r.code == CONTENT
+            r = await call(req(GET, "/time", query=["ticks"]))
+            assert r.code == CONTENT and r.payload.isdigit(), r
+            # /async?1: an empty ACK now, the response a second later as a separate CON.
+            seen = []
+            original = client.datagram_received
+
+            def spy(data, source):
+                seen.append(Message.decode(data))
+                original(data, source)
+
+            client.datagram_received = spy
+            r = await call(req(GET, "/async", query=["1"]))
+            client.datagram_received = original
+            assert r.code == CONTENT, r
+            assert (seen[0].mtype, seen[0].code) == (ACK, 0), seen
+            # Observe /time: libcoap notifies once a second.
+            obs = client.observe(req(GET, "/time"), addr)
+            got = [await obs.next(timeout=5) for _ in range(3)]
+            assert all(g.code == CONTENT for g in got)
+            numbers = [g.opt_uint(OBSERVE) for g in got]
+            assert numbers == sorted(numbers) and len(set(numbers)) == 3, numbers
+            assert len({g.payload for g in got}) >= 2  # the time moved on
+            obs.cancel()
+            rtt = await client.ping(addr, timeout=5)
+            assert 0 <= rtt < 5
+        finally:
+            client.close()
+
+    asyncio.run(asyncio.wait_for(main(), 40))
