@@ -184,3 +184,37 @@ def test_fixed_corpus_and_flood_of_addresses():
             check_bounds(ep, params)
     check_bounds(ep, params)
     serves_normal_request(ep, now)
+
+
+def test_memory_bounded_under_big_requests():
+    """64 KB requests from many addresses, half never answered: the endpoint's own memory stays
+    within its limits (peers x exchanges per peer x one datagram), answered ones pin nothing."""
+    import gc
+    import tracemalloc
+
+    params = TransmissionParams(max_peers=8, max_exchanges_per_peer=4)
+    bodies = [bytes([i]) * 65000 for i in range(4)]
+    tracemalloc.start()
+    try:
+        ep = Endpoint(params)
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        now = 0.0
+        for i in range(400):
+            now += 0.01
+            m = Message(CON, GET if i % 3 else 2, i, b"", [(URI_PATH, b"u")], bodies[i % 4])
+            ep.receive_datagram(m.encode(), ("198.51.100." + str(i % 100), 5683), now)
+            ev = ep.next_event()
+            while ev is not None:
+                if isinstance(ev, RequestReceived) and i % 2:
+                    ep.respond(ev.handle, Message(code=CONTENT, payload=b"ok"), now)
+                ev = ep.next_event()
+            ep.datagrams_to_send(now)
+            ep.handle_timer(now)
+        gc.collect()
+        used = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    check_bounds(ep, params)
+    limit = params.max_peers * params.max_exchanges_per_peer * 66000 + 500000
+    assert used < limit, used

@@ -6,6 +6,8 @@ ignored; §5.4.3: a value of the wrong length counts as unrecognised; §5.4.5: a
 non-repeatable option is treated like an unrecognised one for each recurrence.
 """
 
+import hashlib
+
 from mxcoap.coap.blockwise import CachedResponse, block_slice, request_key, request_tag_key
 from mxcoap.coap.errors import BadOption, CoapUsageError, MessageFormatError
 from mxcoap.coap.events import RequestReceived
@@ -37,6 +39,13 @@ from mxcoap.coap.numbers import (
 from mxcoap.coap.options import decode_block, decode_uint, encode_block, encode_uint, szx_to_size
 
 
+def _digest(payload):
+    """A short stand-in for a request body in a key, so that keys do not pin large bodies."""
+    if len(payload) <= 16:
+        return payload
+    return hashlib.sha256(payload).digest()[:12]
+
+
 def check_encodable(message):
     """Refuse a message that could not go on the wire, before any state changes (misuse)."""
     try:
@@ -65,6 +74,7 @@ class ServerExchange:
         self.block1 = None  # Block1 value to return in the final response (RFC 7959 §2.3)
         self.block2 = None  # (num, szx) the client asked for (RFC 7959 §2.4)
         self.held_key = None  # where a response held behind an Echo challenge is kept
+        self.cache_key = None  # request_key of the request, for the Block2 cache
         self.observe = False
         self.obs_seq = 0
         self.counted = True  # whether it holds a slot in the peer's server_exchanges
@@ -160,7 +170,8 @@ class ServerRole:
         if echo is not None and not peer.amp.verified and self._echo.check(echo, addr, now):
             peer.amp.verified = True  # RFC 9175 §2.4: a fresh Echo proves the address
         if self.params.amplification_factor:
-            ex.held_key = (request_key(addr, msg), ("held", request_tag_key(msg), msg.payload))
+            ex.held_key = (request_key(addr, msg), ("held", request_tag_key(msg),
+                                                    _digest(msg.payload)))
             if peer.amp.verified:
                 entry = self._cache.get(ex.held_key, now)
                 if entry is not None and entry.held:
@@ -300,7 +311,9 @@ class ServerRole:
                 elif o[0] not in (BLOCK2, SIZE2):
                     rest.append(o)
             entry = CachedResponse(code, rest, body, etag or self._new_etag(), szx, now, False)
-            self._cache.put((request_key(ex.addr, ex.request), ()), entry, now)
+            if ex.cache_key is None:
+                ex.cache_key = request_key(ex.addr, ex.request)
+            self._cache.put((ex.cache_key, ()), entry, now)
             ex.block2 = (num, szx if ex.block2 is None else ex.block2[1])
             sl = block_slice(body, ex.block2[0], ex.block2[1], szx)
             if sl is None:
@@ -369,11 +382,20 @@ class ServerRole:
             self._end_observation(ex)
         elif ex.state != "observing":
             ex.state = "done"
+        if ex.state == "done":
+            # Answered: keep no reference to the request body for the rest of EXCHANGE_LIFETIME
+            # (the duplicate record only needs the reply bytes).
+            if ex.cache_key is None and ex.request is not None:
+                ex.cache_key = request_key(ex.addr, ex.request)
+            ex.request = None
+            if ex.record is not None and ex.record.exchange is ex:
+                ex.record.exchange = None
 
     def _end_observation(self, ex):
         if self._observations.get((ex.addr, ex.token)) is ex:
             del self._observations[(ex.addr, ex.token)]
         ex.state = "done"
+        ex.request = None
 
     def _server_timer(self, ex, now):
         peer = self._peers.get(ex.addr)
@@ -389,6 +411,7 @@ class ServerRole:
                 del self._cache.items[ex.held_key]
         if ex.state in ("pending", "acked", "held"):
             ex.state = "done"
+            ex.request = None
             if ex.counted and peer is not None:
                 peer.server_exchanges -= 1
                 ex.counted = False
