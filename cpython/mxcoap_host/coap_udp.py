@@ -147,18 +147,9 @@ class CoapUdpEndpoint:
 
     async def request(self, message, addr, timeout=None):
         """Send a request and return the (whole, reassembled) response Message.
-        Raises a CoapError (RequestTimeout, ResetReceived, ...) or asyncio.TimeoutError."""
+        Raises a CoapError (RequestTimeout, ResetReceived, ...) or TimeoutError."""
         fut = self._loop.create_future()
-        handle = self._start(message, addr, fut)
-        try:
-            return await asyncio.wait_for(fut, timeout)
-        except (TimeoutError, asyncio.CancelledError):
-            if not self.closed and handle in self._waiters:
-                self.core.cancel(handle, self.now())
-                self._pump()
-            raise
-        finally:
-            self._waiters.pop(handle, None)
+        return await self._wait(self._start(message, addr, fut), fut, timeout)
 
     def observe(self, message, addr):
         """Register an observation (adds Observe=0); iterate the returned Observation."""
@@ -170,21 +161,29 @@ class CoapUdpEndpoint:
     async def ping(self, addr, timeout=None):
         """CoAP ping (an empty CON, RFC 7252 §4.3); returns the round-trip time in seconds."""
         fut = self._loop.create_future()
-        handle = self.core.ping(normalize_addr(addr), self.now())
-        self._waiters[handle] = fut
-        self._pump()
-        try:
-            return await asyncio.wait_for(fut, timeout)
-        finally:
-            self._waiters.pop(handle, None)
+        return await self._wait(self._start(None, addr, fut), fut, timeout)
 
     def _start(self, message, addr, waiter):
         if self.closed:
             raise DriverClosed("endpoint closed")
-        handle = self.core.send_request(message, normalize_addr(addr), self.now())
+        if message is None:
+            handle = self.core.ping(normalize_addr(addr), self.now())
+        else:
+            handle = self.core.send_request(message, normalize_addr(addr), self.now())
         self._waiters[handle] = waiter
         self._pump()
         return handle
+
+    async def _wait(self, handle, fut, timeout):
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except (TimeoutError, asyncio.CancelledError):
+            if not self.closed and handle in self._waiters:
+                self.core.cancel(handle, self.now())  # no event will follow
+                self._pump()
+            raise
+        finally:
+            self._waiters.pop(handle, None)
 
     def _cancel_observe(self, obs):
         if self._waiters.pop(obs.handle, None) is not None and not self.closed:

@@ -159,16 +159,7 @@ class CoapUdpEndpoint:
         """Send a request and return the (whole, reassembled) response Message.
         Raises a CoapError (RequestTimeout, ResetReceived, ...) or asyncio.TimeoutError."""
         waiter = _Waiter()
-        handle = self._start(message, addr, waiter)
-        try:
-            return await waiter.get(timeout)
-        except asyncio.TimeoutError:
-            if not self.closed and handle in self._waiters:
-                self.core.cancel(handle, monotonic())
-                self._pump()
-            raise
-        finally:
-            self._waiters.pop(handle, None)
+        return await self._wait(self._start(message, addr, waiter), waiter, timeout)
 
     def observe(self, message, addr):
         """Register an observation (adds Observe=0); await `next()` on the Observation."""
@@ -181,21 +172,29 @@ class CoapUdpEndpoint:
     async def ping(self, addr, timeout=None):
         """CoAP ping (an empty CON, RFC 7252 §4.3); returns the round-trip time in seconds."""
         waiter = _Waiter()
-        handle = self.core.ping(addr, monotonic())
-        self._waiters[handle] = waiter
-        self._pump()
-        try:
-            return await waiter.get(timeout)
-        finally:
-            self._waiters.pop(handle, None)
+        return await self._wait(self._start(None, addr, waiter), waiter, timeout)
 
     def _start(self, message, addr, waiter):
         if self.closed:
             raise DriverClosed("endpoint closed")
-        handle = self.core.send_request(message, addr, monotonic())
+        if message is None:
+            handle = self.core.ping(addr, monotonic())
+        else:
+            handle = self.core.send_request(message, addr, monotonic())
         self._waiters[handle] = waiter
         self._pump()
         return handle
+
+    async def _wait(self, handle, waiter, timeout):
+        try:
+            return await waiter.get(timeout)
+        except asyncio.TimeoutError:
+            if not self.closed and handle in self._waiters:
+                self.core.cancel(handle, monotonic())  # no event will follow
+                self._pump()
+            raise
+        finally:
+            self._waiters.pop(handle, None)
 
     # -- server ------------------------------------------------------------------------------
 

@@ -408,3 +408,23 @@ def test_deregistration_with_observe_1_ends_notifications():
             finally:
                 client.close()
     run(main())
+
+
+def test_ping_timeout_and_failure():
+    """A ping to a silent port: the local timeout cancels it; with a short MAX_RETRANSMIT the
+    core's RequestTimeout comes through."""
+    async def main():
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        params = TransmissionParams(ack_timeout=0.05, max_retransmit=1)
+        client = await CoapUdpEndpoint.create("127.0.0.1", 0, params=params)
+        try:
+            with pytest.raises(TimeoutError):
+                await client.ping(silent.getsockname(), timeout=0.01)
+            assert not client._waiters
+            with pytest.raises(RequestTimeout):
+                await client.ping(silent.getsockname(), timeout=5)
+        finally:
+            client.close()
+            silent.close()
+    run(main())
