@@ -1,0 +1,169 @@
+"""Map agreement on a full in-memory stack: Noise session (IK and XX) with the map offer and reply
+in its hello, CoAP endpoints, and a matrix Session on each side, driven with a fake clock. Peers
+with the same sets, with one set in common, and with none in common all carry the recorded
+Synapse traffic exactly; the reason strings name both sides' ids."""
+
+import importlib.util
+import json
+import os
+
+import pytest
+from mxcoap import maps
+from mxcoap.coap import RequestFailed, ResponseReceived
+from mxcoap.mapagree import MapAgreement
+from mxcoap.matrix import (
+    MATRIX_OPTIONS,
+    decode_request,
+    decode_response,
+    encode_request,
+    encode_response,
+)
+from mxcoap.matrix import Session as MatrixSession
+from mxcoap.noise import public_key
+from mxcoap.session import SessionEstablished
+from session_net import SecureNet, key_from
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+HAR = os.path.join(ROOT, "tests", "vectors", "synapse", "scenario.har")
+_spec = importlib.util.spec_from_file_location("train_maps",
+                                               os.path.join(ROOT, "tools", "train_maps.py"))
+train_maps = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(train_maps)
+
+EDGE, HOST = ("10.0.0.1", 40000), ("10.0.0.2", 5683)
+EDGE_KEY, HOST_KEY = key_from(3003), key_from(4004)
+CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")
+
+MX1 = maps.builtin()
+with open(os.path.join(ROOT, "maps", "mx1d.json"), "rb") as f:
+    TRAINED = maps.load(f.read())
+EXCHANGES = train_maps.load_har(HAR)  # all 69: the whole stack takes ~0.5 s per run
+
+
+def carried(headers):
+    return sorted((k.lower(), v) for k, v in headers if k.lower() in CARRIED)
+
+
+def same_message(back, orig):
+    assert carried(back.headers) == carried(orig.headers)
+    if orig.header("Content-Type") == "application/json" and orig.body:
+        value = json.loads(orig.body)
+        assert back.body == json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                                       sort_keys=True).encode()
+    else:
+        assert back.body == orig.body
+
+
+class Host:
+    """The responder's driver: answers the offer, one matrix Session per secure session."""
+
+    def __init__(self, net, sets):
+        self.agree = MapAgreement(sets)
+        self.node = net.add(HOST, HOST_KEY, handler=self.handle, seed=11,
+                            hello=lambda offered: self.agree.answer(offered)[0])
+        self.node.coap.known_options.update(MATRIX_OPTIONS)  # RFC 7252 §5.4.1: not 4.02
+        self.sessions = {}
+        self.reasons = []
+        self.received = []
+        self.answers = []  # HttpResponses to give, in order
+
+    def session(self, peer_id):
+        if peer_id not in self.sessions:
+            est = [e for e in self.node.events
+                   if isinstance(e, SessionEstablished) and e.peer_id == peer_id]
+            _, map_set, reason = self.agree.answer(est[-1].hello)
+            self.reasons.append(reason)
+            self.sessions[peer_id] = MatrixSession(map_set)
+        return self.sessions[peer_id]
+
+    def handle(self, node, ev, now):
+        session = self.session(ev.addr)
+        req = decode_request(ev.request, session)
+        self.received.append(req)
+        node.coap.respond(ev.handle, encode_response(self.answers.pop(0), session, req.route),
+                          now)
+
+
+class Edge:
+    """The initiator's driver: offers its sets, encodes with maps.empty() until the reply."""
+
+    def __init__(self, net, sets, ik):
+        self.net = net
+        self.agree = MapAgreement(sets)
+        self.node = net.add(EDGE, EDGE_KEY, seed=22)
+        self.node.coap.known_options.update(MATRIX_OPTIONS)
+        self.pid = self.node.secure.connect(HOST, net.now,
+                                            remote_static=public_key(HOST_KEY) if ik else None,
+                                            hello=self.agree.offer())
+        self.session = MatrixSession(self.agree.early())
+        self.reason = None
+        self.map_set = None
+
+    def exchange(self, req):
+        msg, ex = encode_request(req, self.session)
+        handle = self.node.coap.send_request(msg, self.pid, self.net.now)
+        self.net.run(until=self.net.now + 600,
+                     stop=lambda: any(getattr(e, "handle", None) is handle
+                                      for e in self.node.app_events))
+        for e in self.node.events:
+            if isinstance(e, SessionEstablished) and self.map_set is None:
+                self.map_set, self.reason = self.agree.accept(e.hello)
+                self.session.maps = self.map_set
+        done = [e for e in self.node.app_events if getattr(e, "handle", None) is handle]
+        assert done and not isinstance(done[0], RequestFailed), done
+        assert isinstance(done[0], ResponseReceived)
+        return decode_response(done[0].response, self.session, ex)
+
+
+def run(edge_sets, host_sets, ik=True):
+    net = SecureNet(seed=7)
+    host = Host(net, host_sets)
+    edge = Edge(net, edge_sets, ik)
+    for req, resp in EXCHANGES:
+        host.answers.append(resp)
+        back = edge.exchange(req)
+        got = host.received[-1]
+        assert (got.method, got.path, got.query) == (req.method, req.path, req.query)
+        same_message(got, req)
+        assert back.status == resp.status
+        same_message(back, resp)
+    link = sum(len(e[3]) + 28 for e in net.log)
+    return edge, host, link
+
+
+def test_same_sets_agree_on_the_trained_set():
+    edge, host, link = run([TRAINED, MX1], [TRAINED, MX1])
+    assert edge.map_set is TRAINED and host.sessions[public_key(EDGE_KEY)].maps is TRAINED
+    assert "agreed" in edge.reason and "agreed" in host.reasons[0]
+    print("\nagreed on " + TRAINED.id.hex() + ": " + str(link) + " B on the link for "
+          + str(len(EXCHANGES)) + " exchanges")
+
+
+@pytest.mark.parametrize("ik", [True, False], ids=["IK", "XX"])
+def test_one_common_set(ik):
+    edge, host, link = run([TRAINED, MX1], [MX1], ik)
+    assert edge.map_set is MX1
+    assert host.sessions[public_key(EDGE_KEY)].maps is MX1
+    for reason in (edge.reason, host.reasons[0]):
+        assert "differ" in reason and TRAINED.id.hex() in reason and MX1.id.hex() in reason
+    print("\n" + host.reasons[0] + "\n" + edge.reason + "\n" + str(link) + " B on the link")
+
+
+@pytest.mark.parametrize("ik", [True, False], ids=["IK", "XX"])
+def test_no_common_set_everything_verbatim(ik):
+    edge, host, link = run([TRAINED], [MX1], ik)
+    assert edge.map_set.keys == () and edge.map_set.dictionary == b""
+    assert host.sessions[public_key(EDGE_KEY)].maps.keys == ()
+    for reason in (edge.reason, host.reasons[0]):
+        assert "no common map set" in reason and "none" in reason
+        assert TRAINED.id.hex() in reason and MX1.id.hex() in reason
+    print("\n" + host.reasons[0] + "\n" + edge.reason + "\n" + str(link) + " B on the link")
+
+
+def test_agreed_set_costs_fewer_bytes_than_none():
+    _, _, with_trained = run([TRAINED, MX1], [TRAINED, MX1])
+    _, _, with_mx1 = run([MX1], [MX1])
+    _, _, with_none = run([TRAINED], [MX1])
+    print("\nlink bytes, " + str(len(EXCHANGES)) + " exchanges: trained " + str(with_trained)
+          + ", mx1 " + str(with_mx1) + ", none " + str(with_none))
+    assert with_trained < with_mx1 < with_none
