@@ -269,12 +269,16 @@ class TestRetransmission(unittest.TestCase):
         self.assertAlmostEqual(failed, 14.0)
 
     def test_link_rate_extends_initial_rto(self):
-        params = TransmissionParams(link_rate_bps=100)
+        params = TransmissionParams(link_rate_bps=100, max_message_size=100)
         ep = Endpoint(params, rand=zeros)
         ep.send_request(get("/t"), S, 0.0)
         data = ep.datagrams_to_send(0.0)[0][0]
-        # 2 s plus (len + 28) bytes at 100 bit/s, out and back.
-        self.assertAlmostEqual(ep.get_timer(), 2.0 + 2 * (len(data) + 28) * 8 / 100.0)
+        # 2 s, plus (len + 28) bytes out and a full (100 + 28)-byte answer back at 100 bit/s.
+        self.assertAlmostEqual(ep.get_timer(), 2.0 + (len(data) + 28 + 128) * 8 / 100.0)
+        big = Endpoint(params, rand=zeros)
+        big.send_request(get("/t", b"x" * 200), S, 0.0)
+        data = big.datagrams_to_send(0.0)[0][0]
+        self.assertAlmostEqual(big.get_timer(), 2.0 + 2 * (len(data) + 28) * 8 / 100.0)
 
     def test_cocoa_update_after_rtt(self):
         net = Net(delay=0.25)
@@ -490,9 +494,25 @@ class TestSlowLink(unittest.TestCase):
     def test_for_link_100(self):
         p = TransmissionParams.for_link(100)
         self.assertEqual((p.block_szx, p.BLOCK_SIZE, p.max_message_size), (2, 64, 128))
-        self.assertAlmostEqual(p.initial_rto(20), 2.0 + 2 * 48 * 8 / 100.0)
+        self.assertAlmostEqual(p.initial_rto(20), 2.0 + (48 + 156) * 8 / 100.0)
         self.assertAlmostEqual(p.MAX_LATENCY, 100.0 + 156 * 8 / 100.0)
         self.assertGreater(p.EXCHANGE_LIFETIME, TransmissionParams().EXCHANGE_LIFETIME)
+        self.assertAlmostEqual(p.separate_delay, 156 * 8 / 100.0 / 2)
+        self.assertEqual(TransmissionParams.for_link(1000000).separate_delay, 1.0)
+
+    def test_slow_handler_at_100_bits_still_piggybacked(self):
+        params = TransmissionParams.for_link(100)
+        net = Net(delay=0.3, bps=100)
+        net.add(C, params)
+        pending = []
+        server = net.add(S, params, handler=lambda ep, ev, now: pending.append(ev))
+        server.mark_verified(C)
+        net.endpoints[C].send_request(get("/slow"), S, 0.0)
+        net.run(until=6.0)  # the request arrived at about 3 s; the application takes 3 s
+        server.respond(pending[0].handle, Message(code=CONTENT, payload=b"ok"), net.now)
+        net.run()
+        self.assertEqual([(m.mtype, m.code) for _, m in decoded(net, S, C)], [(ACK, CONTENT)])
+        self.assertEqual(net.endpoints[C].stats["retransmissions"], 0)
 
     def test_no_spurious_retransmission_at_100_bits(self):
         params = TransmissionParams.for_link(100)
@@ -507,6 +527,18 @@ class TestSlowLink(unittest.TestCase):
         self.assertEqual(net.endpoints[C].stats["retransmissions"], 0)
         self.assertEqual(server.stats["retransmissions"], 0)
         self.assertEqual([m.mtype for _, m in decoded(net, S, C)], [ACK, ACK, ACK])
+
+    def test_blockwise_download_at_100_bits(self):
+        params = TransmissionParams.for_link(100)
+        net = Net(delay=0.3, bps=100)
+        net.add(C, params)
+        data = bytes(range(250))
+        net.add(S, params, handler=echo_server(lambda r: data)).mark_verified(C)
+        net.endpoints[C].send_request(get("/d"), S, 0.0)
+        net.run()
+        self.assertEqual(net.events[C][0].response.payload, data)
+        self.assertEqual(net.endpoints[C].stats["retransmissions"], 0)  # none spurious
+        self.assertEqual(len(net.sent(S, C)), 4)
 
     def test_blockwise_upload_at_100_bits(self):
         params = TransmissionParams.for_link(100)

@@ -72,8 +72,11 @@ class TransmissionParams:
         return (datagram_len + IP_UDP_OVERHEAD) * 8.0 / self.link_rate_bps
 
     def link_allowance(self, datagram_len):
-        """Time added to an RTO for a datagram: out and a same-size answer back."""
-        return 2 * self.serialisation_time(datagram_len)
+        """Time added to an RTO for a datagram: it goes out, and an answer as large as it or
+        as `max_message_size` (a full block, whichever is larger) comes back. A same-size answer
+        is not enough: a 10-byte GET at 100 bit/s fetches 80-byte blocks."""
+        back = datagram_len if datagram_len > self.max_message_size else self.max_message_size
+        return self.serialisation_time(datagram_len) + self.serialisation_time(back)
 
     def initial_rto(self, datagram_len):
         """The RFC 7252 base timeout plus the serialisation allowance at `link_rate_bps`."""
@@ -88,12 +91,16 @@ class TransmissionParams:
         szx = size_to_szx(int(bps * 6 / 8))
         block = szx_to_size(szx)
         max_message = block + 64  # header, token and options beside one block
+        full = (max_message + IP_UDP_OVERHEAD) * 8.0 / bps  # one full datagram on the link
         kwargs = {
             "link_rate_bps": bps,
             "block_szx": szx,
             "max_message_size": max_message,
-            "max_latency": 100.0 + (max_message + IP_UDP_OVERHEAD) * 8.0 / bps,
-            "separate_delay": 1.0,
+            "max_latency": 100.0 + full,
+            # A peer with these parameters retransmits no sooner than a full answer's time
+            # after its request arrived, so the server can wait half of that for the
+            # application before spending an empty ACK (RFC 7252 §5.2.2); 1 s at least.
+            "separate_delay": full / 2 if full > 2.0 else 1.0,
         }
         for k in overrides:
             kwargs[k] = overrides[k]
