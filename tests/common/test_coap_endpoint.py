@@ -217,6 +217,18 @@ class TestMalformed(unittest.TestCase):
         self.ep.respond(h, Message(code=CONTENT), 0.0)
         self.assertEqual([(m.mtype, m.code) for m in self.out()], [(ACK, CONTENT)])
 
+    def test_no_response_option(self):
+        # RFC 7967: 2 suppresses 2.xx; a CON still gets its empty ACK; 4.xx is not suppressed.
+        cases = [(NON, 2, CONTENT, []), (CON, 26, CONTENT, [(ACK, 0)]),
+                 (NON, 2, 132, [(NON, 132)]), (CON, 2, 132, [(ACK, 132)])]
+        for i, (mtype, value, code, expect) in enumerate(cases):
+            with self.subTest(case=i):
+                m = Message(mtype, GET, 100 + i, b"n", [(URI_PATH, b"x"), (258, bytes((value,)))])
+                self.ep.receive_datagram(m.encode(), C, 0.0)
+                h = self.ep.next_event().handle
+                self.ep.respond(h, Message(code=code, payload=b"body"), 0.0)
+                self.assertEqual([(o.mtype, o.code) for o in self.out()], expect)
+
     def test_reserved_class_and_acked_request(self):
         self.ep.receive_datagram(bytes((0x40, 0x21, 0, 3)), C, 0.0)  # class 1
         self.ep.receive_datagram(bytes((0x60, 0x01, 0, 4)), C, 0.0)  # ACK carrying GET

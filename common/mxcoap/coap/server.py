@@ -25,6 +25,7 @@ from mxcoap.coap.numbers import (
     FETCH,
     GET,
     KNOWN_OPTIONS,
+    NO_RESPONSE,
     NON,
     OBSERVE,
     OPTIONS,
@@ -77,6 +78,7 @@ class ServerExchange:
         self.cache_key = None  # request_key of the request, for the Block2 cache
         self.observe = False
         self.obs_seq = 0
+        self.no_response = 0  # RFC 7967 bits: 2 -> no 2.xx, 8 -> no 4.xx, 16 -> no 5.xx
         self.counted = True  # whether it holds a slot in the peer's server_exchanges
 
     def __repr__(self):
@@ -191,6 +193,9 @@ class ServerRole:
                     self._send_response(target, entry.code, list(entry.options), entry.body,
                                         now)
                     return
+        nr = msg.opt(NO_RESPONSE)
+        if nr is not None:
+            ex.no_response = decode_uint(nr)  # RFC 7967 §2.1: classes the client does not want
         obs = msg.opt(OBSERVE)
         if obs is not None and msg.code in (GET, FETCH) and len(obs) <= 3:
             old = self._observations.pop((addr, msg.token), None)
@@ -345,6 +350,15 @@ class ServerRole:
         hold = (peer is not None and code != UNAUTHORIZED and ex.held_key is not None
                 and held is not None and not peer.amp.allows(len(data) + challenge)
                 and not (ex.state == "observing" and self.params.amplification_blocks))
+        if ex.no_response and ex.state != "observing" and (
+                (ex.no_response >> ((code >> 5) - 1)) & 1) and code != CONTINUE:
+            # RFC 7967 §2: the client asked not to get this class of response. A CON request
+            # still gets its (empty) ACK.
+            if ex.state == "pending" and ex.mtype == CON:
+                self._send_empty_ack(ex, peer)
+            ex.state = "done"
+            ex.request = None
+            return
         if hold:
             # RFC 9175 §2.4: a response (or notification) above the credit is held and the
             # address challenged with an Echo. A 4.01 notification ends the observation at the
