@@ -420,3 +420,20 @@ class TestObserveEcho(unittest.TestCase):
             else:
                 out += len(raw)
                 self.assertLessEqual(out, 3 * received)
+
+
+class TestBlock2Errors(unittest.TestCase):
+    def test_error_on_follow_up_is_delivered(self):
+        ep = Endpoint(rand=lambda n: b"\x00" * n)
+        h = ep.send_request(request(GET, "/v"), S, 0.0)
+        req = Message.decode(ep.datagrams_to_send(0.0)[0][0])
+        ep.receive_datagram(Message(ACK, CONTENT, req.mid, req.token,
+                                    [(ETAG, b"\x01"), (BLOCK2, encode_block(0, True, 0))],
+                                    b"x" * 16).encode(), S, 0.1)
+        req = Message.decode(ep.datagrams_to_send(0.1)[0][0])
+        self.assertEqual(decode_block(req.opt(BLOCK2)), (1, False, 0))
+        ep.receive_datagram(Message(ACK, 163, req.mid, req.token).encode(), S, 0.2)
+        ev = ep.next_event()
+        self.assertIsInstance(ev, ResponseReceived)
+        self.assertIs(ev.handle, h)
+        self.assertEqual((ev.response.code, ev.response.payload), (163, b""))

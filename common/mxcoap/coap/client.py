@@ -208,12 +208,14 @@ class ClientRequest:
 
     def _take_final(self, msg, now):
         value = msg.opt(BLOCK2)
-        if value is None and self.b2_buf is None:
+        if value is None:
+            # Not (or no longer) blockwise: an error for a follow-up, or the whole body at once.
+            self.b2_buf = None
             self._deliver(msg, now)
             return
         limit = self.ep.params.max_reassembly
         try:
-            num, more, szx = decode_block(value) if value is not None else (0, False, 0)
+            num, more, szx = decode_block(value)
         except Exception:
             self.fail(BlockwiseError("bad Block2 option"), now)
             return
@@ -229,7 +231,7 @@ class ClientRequest:
             self.b2_len = 0
             self.b2_etag = msg.opt(ETAG)
         else:
-            if msg.opt(ETAG) != self.b2_etag or value is None:
+            if msg.opt(ETAG) != self.b2_etag:
                 # RFC 7959 §2.4: the representation changed; start again from block 0.
                 if self.b2_restarts < MAX_ETAG_RESTARTS:
                     self._restart_block2(now)
