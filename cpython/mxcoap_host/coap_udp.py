@@ -58,7 +58,6 @@ class Observation:
         self._endpoint = endpoint
         self.handle = handle
         self._queue = asyncio.Queue()
-        self.error = None
 
     def _push(self, item):
         self._queue.put_nowait(item)
@@ -95,9 +94,10 @@ class Observer:
         self.active = True
 
     def notify(self, message):
-        if not self.active:
-            return False
+        """Send a notification now; False once the observation is over (then stop)."""
         ep = self._endpoint
+        if not self.active or ep.closed:
+            return False
         try:
             ep.core.notify(self.handle, message, ep.now())
         except CoapUsageError:

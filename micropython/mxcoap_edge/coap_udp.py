@@ -117,6 +117,7 @@ class Observer:
         self.active = True
 
     def notify(self, message):
+        """Send a notification now; False once the observation is over (then stop)."""
         if not self.active or self._endpoint.closed:
             return False
         try:
