@@ -136,22 +136,30 @@ def _wire(msg, mtype):
     return Message.decode(data), len(data)
 
 
-def run_exchanges(exchanges, map_set):
-    """Every exchange through a pair of fresh Sessions (edge, host) on `map_set`.
+class Trip:
+    """One exchange through the mapping: the HTTP messages, what the far side rebuilt
+    (`req_back`, `resp_back`), the CoAP messages as decoded from the wire (`req_msg`,
+    `resp_msg`), their sizes with a 1-byte token as on the link, and the payloads before DEFLATE
+    (`req_input`, `resp_input`; None for a body the mapping never compresses)."""
 
-    Yields (req, resp, req_back, resp_back, req_size, resp_size, req_input, resp_input): the
-    HTTP messages, what the far side rebuilt, the compact CoAP sizes (1-byte token, as on the
-    link) and the payloads before DEFLATE (None for a body the mapping never compresses)."""
+    def __init__(self, req, resp):
+        self.req = req
+        self.resp = resp
+
+
+def run_exchanges(exchanges, map_set):
+    """Every exchange through a pair of fresh Sessions (edge, host) on `map_set`: Trips."""
     edge, host = Session(map_set), Session(map_set)
     for req, resp in exchanges:
+        t = Trip(req, resp)
         msg, ex = encode_request(req, edge)
-        got, qsize = _wire(msg, 0)
-        back = decode_request(got, host)
-        rmsg, rsize = _wire(encode_response(resp, host, back.route), 2)
-        rback = decode_response(rmsg, edge, ex)
-        yield (req, resp, back, rback, qsize, rsize,
-               _deflate_input(got, req.header("Content-Type"), map_set),
-               _deflate_input(rmsg, resp.header("Content-Type"), map_set))
+        t.req_msg, t.req_size = _wire(msg, 0)
+        t.req_back = decode_request(t.req_msg, host)
+        t.resp_msg, t.resp_size = _wire(encode_response(resp, host, t.req_back.route), 2)
+        t.resp_back = decode_response(t.resp_msg, edge, ex)
+        t.req_input = _deflate_input(t.req_msg, req.header("Content-Type"), map_set)
+        t.resp_input = _deflate_input(t.resp_msg, resp.header("Content-Type"), map_set)
+        yield t
 
 
 def _deflate_input(msg, content_type, map_set):
@@ -166,17 +174,17 @@ def _deflate_input(msg, content_type, map_set):
 def measure(exchanges, map_set):
     """(request bytes, response bytes): compact CoAP messages of every exchange."""
     q = r = 0
-    for item in run_exchanges(exchanges, map_set):
-        q += item[4]
-        r += item[5]
+    for t in run_exchanges(exchanges, map_set):
+        q += t.req_size
+        r += t.resp_size
     return q, r
 
 
 def samples(exchanges, map_set):
     """[(direction 0 request / 1 response, payload before DEFLATE)] long enough to matter."""
     out = []
-    for item in run_exchanges(exchanges, map_set):
-        for direction, data in ((0, item[6]), (1, item[7])):
+    for t in run_exchanges(exchanges, map_set):
+        for direction, data in ((0, t.req_input), (1, t.resp_input)):
             if data is not None and len(data) >= MIN_SAMPLE:
                 out.append((direction, data))
     return out
@@ -311,13 +319,14 @@ def cover_dictionary(sample_groups, size, d, k):
                 heapq.heappush(heap, (-score, s, p))
             continue
         window = seq[p : p + n]
-        first = 0
-        while freq[window[first]] == 0:
-            first += 1
-        last = len(window) - 1
-        while freq[window[last]] == 0:
-            last -= 1
-        segment = data[p + first : p + last + d]
+        # Keep only the bytes some useful d-mer covers: the ends are trimmed, and a gap (random
+        # bytes between two useful strings) is cut out, as nothing could match it.
+        covered = bytearray(k)
+        for i in range(len(window)):
+            if freq[window[i]]:
+                for b in range(i, i + d):
+                    covered[b] = 1
+        segment = bytes(data[p + i] for i in range(min(k, len(data) - p)) if covered[i])
         for j in window:
             freq[j] = 0
         segment = segment[-(size - total):]
