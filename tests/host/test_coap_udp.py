@@ -2,9 +2,8 @@
 127.0.0.1, the server being tools/coap_echo_server.py's EchoServer in-process."""
 
 import asyncio
-import hashlib
-import importlib.util
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,11 +28,17 @@ from mxcoap.coap import (
 )
 from mxcoap_host.coap_udp import CoapUdpEndpoint, DriverClosed
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("coap_echo_server",
-                                               ROOT / "tools/coap_echo_server.py")
-echo = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(echo)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop"))
+from coap_support import (  # noqa: E402
+    LARGE_BODY,
+    QUERY,
+    Received,
+    digest_reply,
+    load_echo_server,
+    req,
+)
+
+echo = load_echo_server()
 
 TEST_TIMEOUT = 20.0
 FAST = dict(ack_timeout=0.2, separate_delay=0.05)
@@ -41,14 +46,6 @@ FAST = dict(ack_timeout=0.2, separate_delay=0.05)
 
 def run(coro):
     return asyncio.run(asyncio.wait_for(coro, TEST_TIMEOUT))
-
-
-def req(code, path, payload=b"", query=()):
-    m = Message(code=code, payload=payload)
-    m.set_uri_path(path)
-    if query:
-        m.set_uri_query(list(query))
-    return m
 
 
 class Pair:
@@ -98,11 +95,11 @@ def test_blockwise_both_ways():
     async def main():
         async with Pair() as p:
             r = await p.request(req(GET, "/large"))
-            assert (r.code, r.payload) == (CONTENT, echo.LARGE_BODY)
+            assert (r.code, r.payload) == (CONTENT, LARGE_BODY)
             body = bytes(i * 7 % 256 for i in range(5000))
             r = await p.request(req(PUT, "/large", body))
             assert r.code == CHANGED
-            assert r.payload == b"5000 " + hashlib.sha256(body).hexdigest().encode()
+            assert r.payload == digest_reply(body)
             # Block1 up and Block2 down in one exchange.
             r = await p.request(req(POST, "/echo", body))
             assert (r.code, r.payload) == (CHANGED, body)
@@ -110,13 +107,12 @@ def test_blockwise_both_ways():
 
 
 def test_long_query():
-    query = [f"k{i:02d}={'v' * 40}" for i in range(8)]
-    assert len("&".join(query)) > 255
+    assert len("&".join(QUERY)) > 255
 
     async def main():
         async with Pair() as p:
-            r = await p.request(req(GET, "/q", query=query))
-            assert (r.code, r.payload) == (CONTENT, "&".join(query).encode())
+            r = await p.request(req(GET, "/q", query=QUERY))
+            assert (r.code, r.payload) == (CONTENT, "&".join(QUERY).encode())
     run(main())
 
 
@@ -162,25 +158,16 @@ def test_ping():
 def test_slow_handler_gets_empty_ack_and_separate_response():
     async def main():
         async with Pair(server_params=TransmissionParams(**FAST)) as p:
-            sent = []
-            transport = p.server.endpoint._transport
-            original = transport.sendto
-
-            def record(data, addr=None):
-                sent.append(Message.decode(data))
-                original(data, addr)
-
-            transport.sendto = record
-
             async def slow(request, addr):
                 await asyncio.sleep(0.5)
                 return Message(code=CONTENT, payload=b"late")
 
             p.server.endpoint.handler = slow
-            r = await p.request(req(GET, "/slow"))
+            with Received(p.client) as seen:
+                r = await p.request(req(GET, "/slow"))
             assert (r.code, r.payload) == (CONTENT, b"late")
-            assert sent[0].mtype == ACK and sent[0].code == 0, sent
-            assert sent[1].code == CONTENT and sent[1].mtype != ACK, sent
+            assert seen[0].mtype == ACK and seen[0].code == 0, seen
+            assert seen[1].code == CONTENT and seen[1].mtype == CON, seen
     run(main())
 
 
@@ -193,6 +180,7 @@ def test_handler_exception_is_500():
             p.server.endpoint.handler = broken
             r = await p.request(req(GET, "/x"))
             assert r.code == INTERNAL_SERVER_ERROR
+
             async def forgetful(request, addr):
                 return None
 
@@ -286,7 +274,7 @@ def test_ipv6():
         async with Pair(host="::1") as p:
             assert p.client.address[0] == "::1"
             r = await p.request(req(GET, "/large"))
-            assert r.payload == echo.LARGE_BODY
+            assert r.payload == LARGE_BODY
     run(main())
 
 

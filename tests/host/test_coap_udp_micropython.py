@@ -3,8 +3,6 @@ the MicroPython client against the CPython echo server, and the CPython client a
 MicroPython server (tests/interop/mp_coap_peer.py)."""
 
 import asyncio
-import hashlib
-import importlib.util
 import os
 import socket
 import subprocess
@@ -22,7 +20,6 @@ from mxcoap.coap import (
     OBSERVE,
     POST,
     PUT,
-    Message,
 )
 from mxcoap_host.coap_udp import CoapUdpEndpoint
 
@@ -32,34 +29,20 @@ PEER = ROOT / "tests/interop/mp_coap_peer.py"
 ENV = dict(os.environ, MICROPYPATH=".frozen:" + str(ROOT / "common") + ":"
            + str(ROOT / "micropython"))
 
-_spec = importlib.util.spec_from_file_location("coap_echo_server",
-                                               ROOT / "tools/coap_echo_server.py")
-echo = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(echo)
+sys.path.insert(0, str(ROOT / "tests/interop"))
+from coap_support import (  # noqa: E402
+    BODY,
+    LARGE_BODY,
+    QUERY,
+    Received,
+    digest_reply,
+    free_udp_ports,
+    load_echo_server,
+    req,
+    stop_process,
+)
 
-BODY = bytes(i * 7 % 256 for i in range(5000))
-QUERY = [f"k{i:02d}={'v' * 40}" for i in range(8)]
-
-
-def free_udp_ports(n):
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def req(code, path, payload=b"", query=()):
-    m = Message(code=code, payload=payload)
-    m.set_uri_path(path)
-    if query:
-        m.set_uri_query(list(query))
-    return m
+echo = load_echo_server()
 
 
 def test_micropython_client_against_cpython_server():
@@ -95,7 +78,6 @@ def test_micropython_client_against_cpython_server():
             results[name] = (int(code), bytes.fromhex(payload))
         elif line.startswith("OBSERVE"):
             observe.append(int(line.split()[2]))
-    digest = hashlib.sha256(BODY).hexdigest().encode()
     assert results == {
         "get": (CONTENT, b"hello"),
         "post": (CHANGED, b"posted"),
@@ -103,8 +85,8 @@ def test_micropython_client_against_cpython_server():
         "get2": (CONTENT, b"put value"),
         "delete": (DELETED, b""),
         "get3": (CONTENT, b""),
-        "large_get": (CONTENT, echo.LARGE_BODY),
-        "large_put": (CHANGED, b"5000 " + digest),
+        "large_get": (CONTENT, LARGE_BODY),
+        "large_put": (CHANGED, digest_reply(BODY)),
         "large_echo": (CHANGED, BODY),
         "query": (CONTENT, "&".join(QUERY).encode()),
         "obs0": (CONTENT, b"obs 0"),
@@ -143,24 +125,16 @@ def test_cpython_client_against_micropython_server():
                 r = await call(req(GET, "/echo"))
                 assert (r.code, r.payload) == (CONTENT, b"")
                 r = await call(req(GET, "/large"))
-                assert (r.code, r.payload) == (CONTENT, echo.LARGE_BODY)
+                assert (r.code, r.payload) == (CONTENT, LARGE_BODY)
                 r = await call(req(PUT, "/large", BODY))
-                assert r.payload == b"5000 " + hashlib.sha256(BODY).hexdigest().encode()
+                assert r.payload == digest_reply(BODY)
                 r = await call(req(POST, "/echo", BODY))
                 assert (r.code, r.payload) == (CHANGED, BODY)
                 r = await call(req(GET, "/q", query=QUERY))
                 assert r.payload == "&".join(QUERY).encode()
                 # A slow handler: the MicroPython timer task sends the empty ACK first.
-                seen = []
-                original = client.datagram_received
-
-                def spy(data, addr):
-                    seen.append(Message.decode(data))
-                    original(data, addr)
-
-                client.datagram_received = spy
-                r = await call(req(GET, "/slow"))
-                client.datagram_received = original
+                with Received(client) as seen:
+                    r = await call(req(GET, "/slow"))
                 assert (r.code, r.payload) == (CONTENT, b"slow")
                 assert (seen[0].mtype, seen[0].code) == (ACK, 0), seen
                 assert (seen[-1].mtype, seen[-1].payload) == (CON, b"slow"), seen
@@ -180,7 +154,5 @@ def test_cpython_client_against_micropython_server():
         proc.wait(10)
         assert proc.stdout.read().strip().endswith("stopped")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         proc.stdout.close()

@@ -2,7 +2,6 @@
 on 127.0.0.1, each on a free port, each stopped at the end of the test."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,15 +9,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # coap_support, for the test modules
+from coap_support import ROOT, free_udp_ports, stop_process  # noqa: E402
+
 PYTHON = sys.executable
 STARTUP_TIMEOUT = 20.0
-
-
-def free_udp_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -43,13 +38,7 @@ class Server:
         raise RuntimeError(f"server did not start: {argv!r}\n" + "".join(lines))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         self.proc.stdout.close()
 
 
@@ -78,7 +67,7 @@ def our_server_without_echo():
 @pytest.fixture
 def aiocoap_server():
     """tests/interop/aiocoap_server.py: the same resources served by aiocoap."""
-    port = free_udp_port()
+    (port,) = free_udp_ports(1)
     server = Server([PYTHON, str(ROOT / "tests/interop/aiocoap_server.py"), "--port", str(port)])
     yield server
     server.stop()

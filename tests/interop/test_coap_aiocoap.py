@@ -9,7 +9,6 @@ block to a 20-byte request). So the aiocoap clients talk to our server with that
 itself working with aiocoap under the default parameters."""
 
 import asyncio
-import hashlib
 import os
 import re
 import selectors
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 
 import aiocoap
+from coap_support import BODY, LARGE_BODY, QUERY, digest_reply, req
 from mxcoap.coap import (
     CHANGED,
     CONTENT,
@@ -36,18 +36,11 @@ from mxcoap_host.coap_udp import CoapUdpEndpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = Path(sys.executable).parent / "aiocoap-client"
-LARGE_BODY = b"".join(b"line %04d of the large body\n" % i for i in range(183))[:5120]
-BODY = bytes(i * 7 % 256 for i in range(5000))
-QUERY = [f"k{i:02d}={'v' * 40}" for i in range(8)]
 TIMEOUT = 30.0
 
 
 def run(coro):
     return asyncio.run(asyncio.wait_for(coro, TIMEOUT))
-
-
-def digest_reply(body):
-    return b"%d %s" % (len(body), hashlib.sha256(body).hexdigest().encode())
 
 
 # -- the aiocoap library as client, our server ------------------------------------------------
@@ -208,13 +201,6 @@ def test_aiocoap_answers_echo_challenge_by_hand(our_server):
 
 def test_our_client_against_aiocoap_server(aiocoap_server):
     addr = ("127.0.0.1", aiocoap_server.port)
-
-    def req(code, path, payload=b"", query=()):
-        m = Message(code=code, payload=payload)
-        m.set_uri_path(path)
-        if query:
-            m.set_uri_query(list(query))
-        return m
 
     async def main():
         client = await CoapUdpEndpoint.create("127.0.0.1", 0)

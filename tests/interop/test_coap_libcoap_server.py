@@ -4,11 +4,11 @@ POST. Codes and bodies are checked, so a wrong answer fails."""
 
 import asyncio
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
+from coap_support import BODY, QUERY, Received, free_udp_ports, req, stop_process
 from mxcoap.coap import (
     ACK,
     CHANGED,
@@ -22,21 +22,10 @@ from mxcoap.coap import (
     OBSERVE,
     POST,
     PUT,
-    Message,
 )
 from mxcoap_host.coap_udp import CoapUdpEndpoint
 
 COAP_SERVER = "coap-server-notls"
-BODY = bytes(i * 7 % 256 for i in range(5000))
-QUERY = [f"k{i:02d}={'v' * 40}" for i in range(8)]
-
-
-def req(code, path, payload=b"", query=()):
-    m = Message(code=code, payload=payload)
-    m.set_uri_path(path)
-    if query:
-        m.set_uri_query(list(query))
-    return m
 
 
 @pytest.fixture
@@ -45,19 +34,12 @@ def libcoap_server():
     if path is None:
         pytest.fail(f"{COAP_SERVER} not found: install the Debian package libcoap3-bin "
                     "(apt-get install -y libcoap3-bin; `make setup` does it)")
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    (port,) = free_udp_ports(1)
     # -d 10: PUT/POST may create up to 10 resources.
     proc = subprocess.Popen([path, "-A", "127.0.0.1", "-p", str(port), "-d", "10"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     yield port
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc)
 
 
 def test_our_client_against_libcoap_server(libcoap_server):
@@ -107,16 +89,8 @@ def test_our_client_against_libcoap_server(libcoap_server):
             r = await call(req(GET, "/time", query=["ticks"]))
             assert r.code == CONTENT and r.payload.isdigit(), r
             # /async?1: an empty ACK now, the response a second later as a separate CON.
-            seen = []
-            original = client.datagram_received
-
-            def spy(data, source):
-                seen.append(Message.decode(data))
-                original(data, source)
-
-            client.datagram_received = spy
-            r = await call(req(GET, "/async", query=["1"]))
-            client.datagram_received = original
+            with Received(client) as seen:
+                r = await call(req(GET, "/async", query=["1"]))
             assert r.code == CONTENT, r
             assert (seen[0].mtype, seen[0].code) == (ACK, 0), seen
             # Observe /time: libcoap notifies once a second.

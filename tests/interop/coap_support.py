@@ -1,0 +1,86 @@
+"""Shared by the CoAP driver and interop tests (tests/host/test_coap_udp*.py, tests/interop):
+what the echo resources must answer, request building, free ports, process clean-up.
+
+The expected bodies are written here independently of tools/coap_echo_server.py, so that a
+server that serves the wrong bytes fails the tests."""
+
+import hashlib
+import importlib.util
+import socket
+import subprocess
+from pathlib import Path
+
+from mxcoap.coap import Message
+
+ROOT = Path(__file__).resolve().parents[2]
+LARGE_BODY = b"".join(b"line %04d of the large body\n" % i for i in range(183))[:5120]
+BODY = bytes(i * 7 % 256 for i in range(5000))  # uploaded: every byte value, 5 blocks of 1024
+QUERY = [f"k{i:02d}={'v' * 40}" for i in range(8)]  # 8 Uri-Query options, 351 bytes joined
+
+
+def digest_reply(body):
+    """What /large answers to a POST or PUT of `body`."""
+    return b"%d %s" % (len(body), hashlib.sha256(body).hexdigest().encode())
+
+
+def req(code, path, payload=b"", query=()):
+    m = Message(code=code, payload=payload)
+    m.set_uri_path(path)
+    if query:
+        m.set_uri_query(list(query))
+    return m
+
+
+def free_udp_ports(n=1):
+    """n distinct free UDP ports on 127.0.0.1 (held together while chosen)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def stop_process(proc):
+    """SIGTERM, then SIGKILL after 5 s; always reaped."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def load_echo_server():
+    """tools/coap_echo_server.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("coap_echo_server",
+                                                  ROOT / "tools/coap_echo_server.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Received:
+    """`with Received(ep) as seen:` the datagrams our endpoint `ep` receives, decoded, in order."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        self.messages = []
+
+    def __enter__(self):
+        original = self.endpoint.datagram_received
+
+        def spy(data, addr):
+            self.messages.append(Message.decode(data))
+            original(data, addr)
+
+        self.endpoint.datagram_received = spy
+        return self.messages
+
+    def __exit__(self, *exc):
+        del self.endpoint.datagram_received  # the class's method again
