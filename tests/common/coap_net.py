@@ -32,7 +32,8 @@ class Net:
     """Endpoints by address; `delay` one way; `loss` drop probability; `reorder` extra random
     delay up to that many seconds (so later packets overtake earlier ones)."""
 
-    def __init__(self, seed=1, delay=0.05, loss=0.0, reorder=0.0, bps=None):
+    def __init__(self, seed=1, delay=0.05, loss=0.0, reorder=0.0, bps=None, duplicate=0.0):
+        self.duplicate = duplicate  # probability that a delivered datagram arrives twice
         self.bps = bps  # when set, each direction is a link of that rate (28 B IPv4+UDP each)
         self.busy = {}  # (src, dst) -> time the link is free again
         self.rng = XorShift(seed)
@@ -82,6 +83,10 @@ class Net:
                         t += self.rng.random() * self.reorder
                     self.seq += 1
                     self.in_flight.append([t, self.seq, data, src, dst])
+                    if self.duplicate and self.rng.random() < self.duplicate:
+                        self.seq += 1
+                        self.in_flight.append([t + self.rng.random() * (self.reorder or 0.1),
+                                               self.seq, data, src, dst])
                 ev = ep.next_event()
                 while ev is not None:
                     busy = True

@@ -437,3 +437,36 @@ class TestBlock2Errors(unittest.TestCase):
         self.assertIsInstance(ev, ResponseReceived)
         self.assertIs(ev.handle, h)
         self.assertEqual((ev.response.code, ev.response.payload), (163, b""))
+
+    def test_fetch_follow_ups_carry_the_body(self):
+        from mxcoap.coap import FETCH
+
+        net = Net(seed=6)
+        calls = []
+        data = body(2500, 4)
+        net.add(C)
+        net.add(S, handler=collector(calls, lambda r: data + r.payload)).mark_verified(C)
+        m = Message(CON, FETCH, 0, b"", None, b"query")
+        m.set_uri_path("/f")
+        net.endpoints[C].send_request(m, S, 0.0)
+        net.run()
+        self.assertEqual(responses(net, C)[0].response.payload, data + b"query")
+        self.assertEqual(len(calls), 1)
+        self.assertTrue(all(m.payload == b"query" for m in wire(net, C, S)))
+
+    def test_post_response_changing_mid_transfer_fails(self):
+        ep = Endpoint(rand=lambda n: b"\x00" * n)
+        h = ep.send_request(request(POST, "/p", b"x"), S, 0.0)
+        req = Message.decode(ep.datagrams_to_send(0.0)[0][0])
+        ep.receive_datagram(Message(ACK, CHANGED, req.mid, req.token,
+                                    [(ETAG, b"\x01"), (BLOCK2, encode_block(0, True, 0))],
+                                    b"a" * 16).encode(), S, 0.1)
+        req = Message.decode(ep.datagrams_to_send(0.1)[0][0])
+        self.assertEqual(req.payload, b"")  # a POST follow-up carries no body
+        ep.receive_datagram(Message(ACK, CHANGED, req.mid, req.token,
+                                    [(ETAG, b"\x02"), (BLOCK2, encode_block(1, False, 0))],
+                                    b"b").encode(), S, 0.2)
+        ev = ep.next_event()
+        self.assertIsInstance(ev, RequestFailed)
+        self.assertIs(ev.handle, h)
+        self.assertEqual(ep.datagrams_to_send(0.2), [])  # not re-run

@@ -218,3 +218,63 @@ def test_memory_bounded_under_big_requests():
     check_bounds(ep, params)
     limit = params.max_peers * params.max_exchanges_per_peer * 66000 + 500000
     assert used < limit, used
+
+
+MODE_OPTION = 65000  # an elective option the test server declares: how to answer
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 2**31), st.floats(0, 0.35), st.floats(0, 1.0), st.floats(0, 0.2),
+       st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 3000), st.integers(0, 3),
+                          st.booleans()), min_size=1, max_size=6))
+def test_exchanges_end_once_with_the_right_body(seed, loss, reorder, dup, requests):
+    """Two endpoints over a lossy, reordering, duplicating network: every request ends with
+    exactly one event, and a response, when it comes, is exactly what the server sent."""
+    from coap_net import Net
+    from mxcoap.coap import NON, POST, RequestFailed, ResponseReceived
+
+    net = Net(seed=seed, loss=loss, reorder=reorder, duplicate=dup)
+    client_addr, server_addr = ("10.1.0.1", 1), ("10.1.0.2", 2)
+    late = []
+
+    def handler(ep, ev, now):
+        if isinstance(ev, RequestReceived):
+            tag = ev.request.payload[:2]
+            size = int.from_bytes(tag, "big") if len(tag) == 2 else 0
+            body = bytes((size + i) & 0xFF for i in range(size))
+            mode = ev.request.opt_uint(MODE_OPTION, 0)
+            if mode == 0:
+                ep.respond(ev.handle, Message(code=CONTENT, payload=body), now)
+            elif mode == 1:
+                late.append((ev.handle, body))
+            # mode 2: never answered (the client times out)
+
+    params = TransmissionParams(max_retransmit=6, response_timeout=60.0)
+    client = net.add(client_addr, params)
+    net.add(server_addr, params, handler=handler).known_options.add(MODE_OPTION)
+    handles = {}
+    for i, (up, down, kind, non) in enumerate(requests):
+        mode = (0, 0, 1, 2)[kind]
+        payload = down.to_bytes(2, "big") + bytes(up)
+        m = Message(NON if non else CON, POST, 0, b"", [(URI_PATH, b"r"),
+                                                      (MODE_OPTION, bytes((mode,)))],
+                    payload)
+        handles[id(client.send_request(m, server_addr, i * 0.5))] = (down, mode)
+    net.run(until=30.0)
+    for handle, body in late:
+        try:
+            net.endpoints[server_addr].respond(handle, Message(code=CONTENT, payload=body),
+                                               net.now)
+        except Exception:
+            pass
+    net.run()
+    ends = {}
+    for ev in net.events[client_addr]:
+        assert isinstance(ev, (ResponseReceived, RequestFailed))
+        ends[id(ev.handle)] = ends.get(id(ev.handle), 0) + 1
+        if isinstance(ev, ResponseReceived):
+            down, _ = handles[id(ev.handle)]
+            assert ev.response.payload == bytes((down + i) & 0xFF for i in range(down))
+    assert sorted(ends) == sorted(handles) and set(ends.values()) == {1}, ends
+    for ep in net.endpoints.values():
+        assert ep.stats["internal_errors"] == 0, repr(ep.last_error)

@@ -131,6 +131,7 @@ class CachedResponse:
         self.touched = now
         self.held = held
         self.exchange = None  # for a held response: the application's handle it answers
+        self.source = None  # for a held Block2 block: the cached body it comes from
 
 
 class ResponseCache(_Table):

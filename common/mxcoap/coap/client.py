@@ -14,6 +14,8 @@ from mxcoap.coap.numbers import (
     CONTINUE,
     ECHO,
     ETAG,
+    FETCH,
+    GET,
     NON,
     OBSERVE,
     REQUEST_ENTITY_TOO_LARGE,
@@ -81,9 +83,12 @@ class ClientRequest:
     def _build(self):
         msg = Message(self.mtype, self.code, 0, self.token, list(self.options))
         if self.b2_phase:
-            # Block2 follow-up (RFC 7959 §2.4): same request, no body, Observe dropped.
+            # Block2 follow-up (RFC 7959 §2.4): same request, Observe dropped; no body except
+            # for FETCH, whose body is part of what identifies the resource (RFC 8132 §2).
             msg.remove_option(OBSERVE)
             msg.add_option(BLOCK2, encode_block(self.b2_num, False, self.b2_szx))
+            if self.code == FETCH:
+                msg.payload = self.body
         elif self.use_block1:
             size = szx_to_size(self.szx)
             num = self.b1_offset // size
@@ -232,8 +237,9 @@ class ClientRequest:
             self.b2_etag = msg.opt(ETAG)
         else:
             if msg.opt(ETAG) != self.b2_etag:
-                # RFC 7959 §2.4: the representation changed; start again from block 0.
-                if self.b2_restarts < MAX_ETAG_RESTARTS:
+                # RFC 7959 §2.4: the representation changed; start again from block 0, for a
+                # safe method only (a POST would have to be sent, and run, again).
+                if self.code in (GET, FETCH) and self.b2_restarts < MAX_ETAG_RESTARTS:
                     self._restart_block2(now)
                 else:
                     self.fail(BlockwiseError("representation keeps changing"), now)

@@ -190,8 +190,12 @@ class ServerRole:
                         target = ex
                         ex.request = msg
                     target.block1 = msg.opt(BLOCK1)
-                    self._send_response(target, entry.code, list(entry.options), entry.body,
-                                        now)
+                    if entry.source is not None and target.block2 is not None:
+                        entry.source.touched = now
+                        self._send_blocks_from(target, entry.source, now)
+                    else:
+                        self._send_response(target, entry.code, list(entry.options),
+                                            entry.body, now)
                     return
         nr = msg.opt(NO_RESPONSE)
         if nr is not None:
@@ -268,7 +272,7 @@ class ServerRole:
         if bnum == 0:
             options.append((SIZE2, encode_uint(len(entry.body))))
         self._emit_message(ex, entry.code, options, piece, now, None,
-                           (entry.code, entry.options, entry.body))
+                           (entry.code, entry.options, entry.body), source=entry)
 
     def _send_response(self, ex, code, options, body, now, notify_type=None):
         peer = self._peer(ex.addr, now) or self._peers.get(ex.addr)
@@ -333,7 +337,7 @@ class ServerRole:
                            observing)
 
     def _emit_message(self, ex, code, options, payload, now, notify_type, held,
-                      observing=False):
+                      observing=False, source=None):
         """Put one response on the wire as ACK, CON or NON; `held` = (code, options, body) of the
         whole response, kept when the amplification limit replaces it by a 4.01 challenge."""
         peer = self._peers.get(ex.addr)
@@ -369,6 +373,7 @@ class ServerRole:
                 self._end_observation(ex)
             entry = CachedResponse(held[0], held[1], held[2], None, 0, now, True)
             entry.exchange = ex
+            entry.source = source  # a block of this cached body: released from it, same ETag
             self._cache.put(ex.held_key, entry, now)
             msg.code = UNAUTHORIZED
             msg.options = [(ECHO, self._echo.make(ex.addr, now))]
