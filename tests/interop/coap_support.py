@@ -6,10 +6,12 @@ server that serves the wrong bytes fails the tests."""
 
 import hashlib
 import importlib.util
+import shutil
 import socket
 import subprocess
 from pathlib import Path
 
+import pytest
 from mxcoap.coap import Message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +86,12 @@ class Received:
 
     def __exit__(self, *exc):
         del self.endpoint.datagram_received  # the class's method again
+
+
+def libcoap_tool(name):
+    """Path of a libcoap example program; a test that needs one fails (never skips) without it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} not found: install the Debian package libcoap3-bin "
+                    "(apt-get install -y libcoap3-bin; `make setup` does it)")
+    return path

@@ -4,12 +4,11 @@ response codes from its PDU log (-v 7, on stderr), so a wrong body or code fails
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 
 import pytest
-from coap_support import BODY, LARGE_BODY, QUERY, digest_reply
+from coap_support import BODY, LARGE_BODY, QUERY, digest_reply, libcoap_tool
 
 COAP_CLIENT = "coap-client-notls"
 # A received PDU as libcoap logs it: "v:1 t:ACK c:2.05 i:1234 {01} [ ... ]".
@@ -18,11 +17,7 @@ PDU_LINE = re.compile(r"^v:1 t:(CON|NON|ACK|RST) c:(\S+) i:([0-9a-f]+)")
 
 @pytest.fixture
 def coap_client():
-    path = shutil.which(COAP_CLIENT)
-    if path is None:
-        pytest.fail(f"{COAP_CLIENT} not found: install the Debian package libcoap3-bin "
-                    "(apt-get install -y libcoap3-bin; `make setup` does it)")
-    return path
+    return libcoap_tool(COAP_CLIENT)
 
 
 class Run:

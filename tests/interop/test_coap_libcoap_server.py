@@ -3,12 +3,19 @@ its example resources (/, /example_data, /time, /async) and, with -d, resources 
 POST. Codes and bodies are checked, so a wrong answer fails."""
 
 import asyncio
-import shutil
 import subprocess
 import time
 
 import pytest
-from coap_support import BODY, QUERY, Received, free_udp_ports, req, stop_process
+from coap_support import (
+    BODY,
+    QUERY,
+    Received,
+    free_udp_ports,
+    libcoap_tool,
+    req,
+    stop_process,
+)
 from mxcoap.coap import (
     ACK,
     CHANGED,
@@ -30,10 +37,7 @@ COAP_SERVER = "coap-server-notls"
 
 @pytest.fixture
 def libcoap_server():
-    path = shutil.which(COAP_SERVER)
-    if path is None:
-        pytest.fail(f"{COAP_SERVER} not found: install the Debian package libcoap3-bin "
-                    "(apt-get install -y libcoap3-bin; `make setup` does it)")
+    path = libcoap_tool(COAP_SERVER)
     (port,) = free_udp_ports(1)
     # -d 10: PUT/POST may create up to 10 resources.
     proc = subprocess.Popen([path, "-A", "127.0.0.1", "-p", str(port), "-d", "10"],
