@@ -68,6 +68,7 @@ format_map_set = _mmv.format_map_set
 DEFAULT_DICT_SIZE = 2048
 DEFAULT_MIN_COUNT = 2
 GRID = ((6, 24), (6, 48), (8, 32), (8, 64))  # (d, k) pairs tried
+CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")
 MIN_SAMPLE = 8  # shorter payloads teach the dictionary nothing
 MAX_VALUE_LEN = 48  # longer strings are rarely repeated values
 # Keys whose string values a user types: masked before training (step 2).
@@ -107,14 +108,43 @@ class _Masker:
         return v
 
     def body(self, msg):
-        if msg.header("Content-Type") != "application/json" or not msg.body:
-            return
-        try:
-            value = json.loads(msg.body)
-        except ValueError:
-            return
-        msg.body = json.dumps(self.value(value), ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8")
+        value = json_body(msg)
+        if value is not None:
+            msg.body = json.dumps(self.value(value), ensure_ascii=False,
+                                  separators=(",", ":")).encode("utf-8")
+
+
+def json_body(msg):
+    """The JSON value of an application/json body, or None (no body, not JSON)."""
+    if msg.header("Content-Type") != "application/json" or not msg.body:
+        return None
+    try:
+        return json.loads(msg.body)
+    except ValueError:
+        return None
+
+
+def _carried(headers):
+    return sorted((k.lower(), v) for k, v in headers if k.lower() in CARRIED)
+
+
+def difference(orig, back):
+    """None when `back`, rebuilt by the far side, is `orig` as the mapping promises (method,
+    path, query, status, the carried headers; the body exact, or as canonical JSON of the same
+    value: docs/parts/matrix.md section 6); else the name of what differs."""
+    for attr in ("method", "path", "query", "status"):
+        if getattr(orig, attr, None) != getattr(back, attr, None):
+            return attr
+    if _carried(orig.headers) != _carried(back.headers):
+        return "headers"
+    if back.body == orig.body:
+        return None
+    value = json_body(orig)
+    if value is not None and back.body == json.dumps(value, ensure_ascii=False,
+                                                     separators=(",", ":"),
+                                                     sort_keys=True).encode("utf-8"):
+        return None
+    return "body"
 
 
 def load_capture(path, mask=True, salt=""):
@@ -181,9 +211,13 @@ def measure(exchanges, map_set):
 
 
 def samples(exchanges, map_set):
-    """[(direction 0 request / 1 response, payload before DEFLATE)] long enough to matter."""
+    """[(direction 0 request / 1 response, payload before DEFLATE)] long enough to matter.
+    Raises ValueError when an exchange does not round-trip (a bug in the mapping)."""
     out = []
     for t in run_exchanges(exchanges, map_set):
+        what = difference(t.req, t.req_back) or difference(t.resp, t.resp_back)
+        if what is not None:
+            raise ValueError("round trip changed the " + what + ": " + repr(t.req))
         for direction, data in ((0, t.req_input), (1, t.resp_input)):
             if data is not None and len(data) >= MIN_SAMPLE:
                 out.append((direction, data))
@@ -216,11 +250,8 @@ def _body_counts(exchanges, base):
     kc, vc = {}, {}
     for req, resp in exchanges:
         for m in (req, resp):
-            if m.header("Content-Type") != "application/json" or not m.body:
-                continue
-            try:
-                value = json.loads(m.body)
-            except ValueError:
+            value = json_body(m)
+            if value is None:
                 continue
             keys, values = set(), set()
             _walk(value, base, keys, values)

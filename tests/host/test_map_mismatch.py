@@ -4,7 +4,6 @@ with the same sets, with one set in common, and with none in common all carry th
 Synapse traffic exactly; the reason strings name both sides' ids."""
 
 import importlib.util
-import json
 import os
 
 import pytest
@@ -32,26 +31,11 @@ _spec.loader.exec_module(train_maps)
 
 EDGE, HOST = ("10.0.0.1", 40000), ("10.0.0.2", 5683)
 EDGE_KEY, HOST_KEY = key_from(3003), key_from(4004)
-CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")
 
 MX1 = maps.builtin()
 with open(os.path.join(ROOT, "maps", "mx1d.json"), "rb") as f:
     TRAINED = maps.load(f.read())
 EXCHANGES = train_maps.load_har(HAR)  # all 69: the whole stack takes ~0.5 s per run
-
-
-def carried(headers):
-    return sorted((k.lower(), v) for k, v in headers if k.lower() in CARRIED)
-
-
-def same_message(back, orig):
-    assert carried(back.headers) == carried(orig.headers)
-    if orig.header("Content-Type") == "application/json" and orig.body:
-        value = json.loads(orig.body)
-        assert back.body == json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                                       sort_keys=True).encode()
-    else:
-        assert back.body == orig.body
 
 
 class Host:
@@ -122,11 +106,8 @@ def run(edge_sets, host_sets, ik=True):
     for req, resp in EXCHANGES:
         host.answers.append(resp)
         back = edge.exchange(req)
-        got = host.received[-1]
-        assert (got.method, got.path, got.query) == (req.method, req.path, req.query)
-        same_message(got, req)
-        assert back.status == resp.status
-        same_message(back, resp)
+        assert train_maps.difference(req, host.received[-1]) is None, req
+        assert train_maps.difference(resp, back) is None, req
     link = sum(len(e[3]) + 28 for e in net.log)
     return edge, host, link
 
