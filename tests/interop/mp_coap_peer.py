@@ -5,6 +5,8 @@ the MicroPython unix port with MICROPYPATH=common:micropython.
       server at 127.0.0.1:PORT and prints one line per result, "RESULT name code payload_hex",
       then "DONE"; with SILENT_PORT, also a request that must time out (retransmissions driven
       by the timer task) from a second endpoint on LOCAL_PORT2
+  mp_coap_peer.py libcoap PORT LOCAL_PORT: the same kind of lines for exchanges with libcoap's
+      coap-server-notls (-d) at 127.0.0.1:PORT
   mp_coap_peer.py server PORT: serves the resources of tools/coap_echo_server.py on 127.0.0.1:PORT,
       prints "listening on 127.0.0.1 PORT"; stops after its idle time or on a request to /stop
 """
@@ -93,6 +95,34 @@ async def client(port, local_port, local2=None, silent=None):
     print("DONE")
 
 
+async def libcoap(port, local_port):
+    ep = await CoapUdpEndpoint.create("127.0.0.1", local_port)
+    server = resolve("127.0.0.1", port)
+    body = bytes(i * 7 % 256 for i in range(5000))
+    steps = [
+        ("index", req(GET, "/")),
+        ("put", req(PUT, "/example_data", body)),
+        ("get", req(GET, "/example_data")),
+        ("post", req(POST, "/mp", b"posted")),
+        ("get_posted", req(GET, "/mp")),
+        ("delete", req(DELETE, "/mp")),
+        ("gone", req(GET, "/mp")),
+    ]
+    try:
+        for name, message in steps:
+            show(name, await ep.request(message, server, timeout=10))
+        obs = ep.observe(req(GET, "/time"), server)
+        for i in range(2):
+            r = await obs.next(timeout=5)
+            print("OBSERVE", i, r.code, r.opt_uint(OBSERVE))
+        obs.cancel()
+        rtt = await ep.ping(server, timeout=5)
+        show("ping", "pong" if rtt >= 0 else "bad")
+    finally:
+        ep.close()
+    print("DONE")
+
+
 class Echo:
     def __init__(self):
         self.value = b"hello"
@@ -163,6 +193,8 @@ def main():
     if mode == "client":
         extra = [int(a) for a in sys.argv[3:6]]
         asyncio.run(client(port, *extra))
+    elif mode == "libcoap":
+        asyncio.run(libcoap(port, int(sys.argv[3])))
     else:
         asyncio.run(server(port))
 
