@@ -63,7 +63,6 @@ _spec = importlib.util.spec_from_file_location("make_matrix_vectors",
 _mmv = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mmv)
 load_har = _mmv.load_har
-format_map_set = _mmv.format_map_set
 
 DEFAULT_DICT_SIZE = 2048
 DEFAULT_MIN_COUNT = 2
@@ -404,11 +403,39 @@ def train(har_paths, name, dict_size=DEFAULT_DICT_SIZE, base=None, min_count=DEF
                        dictionary)
 
 
-def map_set_text(map_set):
-    """The map set file's text (the layout of maps/mx1.json)."""
-    obj = json.loads(map_set.to_json())
-    obj["dictionary"] = base64.b64encode(map_set.dictionary).decode()
-    return format_map_set(obj)
+TABLES = ("routes", "keys", "values", "query", "servers")
+
+
+def map_set_text(map_set, base=None):
+    """The map set file's text: with `base`, only what the set appends to base's tables (a
+    "base" file, mxcoap.maps.load); else every table. One route, or eight table entries, a line."""
+    content = map_set.content()
+    head = [("name", map_set.name)]
+    if base is not None:
+        head.append(("base", base.id.hex()))
+        below = base.content()
+        for name in TABLES:
+            n = len(below[name])
+            if content[name][:n] != below[name]:
+                raise ValueError(name + " of the set does not extend the base's")
+            content[name] = content[name][n:]
+    items = head + [(n, content[n]) for n in TABLES]
+    items.append(("dictionary", base64.b64encode(map_set.dictionary).decode()))
+    lines = ["{"]
+    for i in range(len(items)):
+        name, value = items[i]
+        end = "," if i < len(items) - 1 else ""
+        if isinstance(value, list) and value:
+            lines.append(json.dumps(name) + ": [")
+            step = 1 if name == "routes" else 8
+            for j in range(0, len(value), step):
+                chunk = ", ".join(json.dumps(v, ensure_ascii=False) for v in value[j : j + step])
+                lines.append("  " + chunk + ("," if j + step < len(value) else ""))
+            lines.append("]" + end)
+        else:
+            lines.append(json.dumps(name) + ": " + json.dumps(value) + end)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
@@ -421,6 +448,8 @@ def main(argv=None):
     ap.add_argument("--min-count", type=int, default=DEFAULT_MIN_COUNT)
     ap.add_argument("--no-tables", action="store_true", help="train the dictionary only")
     ap.add_argument("--no-mask", action="store_true", help="keep user-typed strings")
+    ap.add_argument("--full", action="store_true",
+                    help="write every table, not only what is appended to the base's")
     args = ap.parse_args(argv)
     if not 0 <= args.dict_size <= 32768:
         ap.error("--dict-size must be 0..32768 (the DEFLATE window)")
@@ -428,7 +457,7 @@ def main(argv=None):
     base = maps.load(Path(args.base).read_bytes()) if args.base else None
     ms = train(args.har, args.name or out.stem, args.dict_size, base, args.min_count,
                not args.no_tables, not args.no_mask, log=print)
-    out.write_text(map_set_text(ms))
+    out.write_text(map_set_text(ms, None if args.full else (base or maps.builtin())))
     print("wrote " + str(out) + " (id " + ms.id.hex() + ")")
 
 

@@ -7,6 +7,8 @@ A map set file (maps/*.json or maps/*.cbor; reading the file is the driver's job
      "keys": [...], "values": [...], "query": [...], "servers": [...],
      "dictionary": "<base64>" (JSON) or bytes (CBOR)}
 
+or the same with "base": "<hex id>" and only what it appends to that set's tables (load()).
+
 Its id is the first 4 bytes of SHA-256 over the deterministic CBOR (RFC 8949 §4.2.1) of that
 object without "name": two files with the same tables have the same id whatever they are called,
 and any change to a table (a reordering included) gives another id.
@@ -135,8 +137,17 @@ def empty():
     return MapSet("none", (), (), (), (), ())
 
 
-def load(data):
-    """A MapSet from the bytes of a map set file (JSON when it starts with '{', else CBOR)."""
+_TABLES = ("routes", "keys", "values", "query", "servers")
+
+
+def load(data, bases=None):
+    """A MapSet from the bytes of a map set file (JSON when it starts with '{', else CBOR).
+
+    A file with "base" (the hex id of a set in `bases`, by default the built-in mx1) holds only
+    what it appends to that set's tables, and its own dictionary: it is the same set (same id)
+    as the file with the full tables, and a board keeps the base's tables where they are
+    (frozen in flash) instead of parsing them into RAM.
+    """
     if len(data) > MAX_MAP_FILE:
         raise MapError("map set file larger than " + str(MAX_MAP_FILE) + " bytes")
     data = bytes(data)
@@ -151,9 +162,27 @@ def load(data):
         raise MapError("unreadable map set: " + str(e))
     if not isinstance(obj, dict):
         raise MapError("a map set is an object")
-    return MapSet(obj.get("name") or "unnamed", obj.get("routes") or (), obj.get("keys") or (),
-                  obj.get("values") or (), obj.get("query") or (), obj.get("servers") or (),
-                  dictionary)
+    tables = []
+    for name in _TABLES:
+        items = obj.get(name) or ()
+        if not isinstance(items, (list, tuple)):
+            raise MapError(name + " must be a list")
+        tables.append(items)
+    base_id = obj.get("base")
+    if base_id is not None:
+        base = None
+        for b in bases if bases is not None else (builtin(),):
+            if b.id.hex() == base_id:
+                base = b
+        if base is None:
+            raise MapError("base map set " + repr(base_id) + " unknown here")
+        for i in range(len(_TABLES)):
+            if tables[i]:
+                tables[i] = tuple(getattr(base, _TABLES[i])) + tuple(tables[i])
+            else:
+                tables[i] = getattr(base, _TABLES[i])
+    return MapSet(obj.get("name") or "unnamed", tables[0], tables[1], tables[2], tables[3],
+                  tables[4], dictionary)
 
 
 def choose_map(local_ids, peer_ids):

@@ -4,7 +4,7 @@ hostile hellos, and requests encoded before the reply (maps.empty()) decoding un
 import unittest
 
 from matrix_support import ROOM, TOKEN, request_roundtrip, response_roundtrip
-from mxcoap import maps
+from mxcoap import cbor, maps
 from mxcoap.coap.numbers import URI_PATH
 from mxcoap.mapagree import MAX_OFFER, NO_SET, MapAgreement, decode_ids, encode_ids
 from mxcoap.matrix import HttpRequest, HttpResponse, Session, encode_request
@@ -62,6 +62,31 @@ class TestIds(unittest.TestCase):
         # The trained set extends mx1: every existing code keeps its meaning.
         self.assertEqual(t.keys[: len(MX1.keys)], MX1.keys)
         self.assertEqual(t.values[: len(MX1.values)], MX1.values)
+
+
+class TestBaseFiles(unittest.TestCase):
+    """A file with "base" holds only what it appends to the base set's tables."""
+
+    def test_base_file_is_the_same_set_as_the_full_one(self):
+        t = trained()
+        full = t.content()
+        full["name"] = "mx1d"
+        self.assertEqual(maps.load(cbor.dumps(full)).id, t.id)
+        self.assertEqual(len(t.keys), len(MX1.keys) + 6)
+        self.assertIs(t.routes, MX1.routes)  # nothing appended: the base's own tuple
+
+    def test_base_must_be_known(self):
+        data = b'{"name": "d", "base": "00000000", "keys": ["k1"]}'
+        with self.assertRaises(MapError):
+            maps.load(data)
+        # ... unless the caller holds it.
+        x = maps.MapSet("x", (), ("a",), (), (), ())
+        data = b'{"name": "d", "base": "' + x.id.hex().encode() + b'", "keys": ["k1"]}'
+        self.assertEqual(maps.load(data, bases=(x,)).keys, ("a", "k1"))
+        with self.assertRaises(MapError):
+            maps.load(b'{"name": "d", "base": "' + MX1.id.hex().encode() + b'", "keys": 5}')
+        with self.assertRaises(MapError):  # appending a key mx1 has is a duplicate
+            maps.load(b'{"name": "d", "base": "' + MX1.id.hex().encode() + b'", "keys": ["type"]}')
 
 
 class TestAgreement(unittest.TestCase):

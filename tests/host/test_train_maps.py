@@ -4,6 +4,7 @@ than mx1, DEFLATE is used only when it wins, and the COVER dictionary's own rule
 
 import hashlib
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -148,3 +149,12 @@ def test_difference_sees_every_change():
     other = tm.load_har(EVAL_HAR)[2][1]
     other.status = 201
     assert tm.difference(resp, other) == "status"
+
+
+def test_full_form_is_the_same_set(tmp_path):
+    text = train_cli(tmp_path / "full.json", "--full")
+    full = maps.load(text)
+    assert full.id == trained().id
+    assert b'"base"' not in text and len(json.loads(text)["keys"]) == len(trained().keys)
+    with open(COMMITTED, "rb") as f:
+        assert json.loads(f.read())["base"] == maps.builtin().id.hex()
