@@ -5,7 +5,8 @@
 
 Options: --name (default: the --out file's stem), --dict-size N (bytes, default 2048),
 --base FILE (the map set extended, default the built-in mx1), --min-count K (default 2),
---no-tables (dictionary only), --no-mask (train on message texts too), --print (figures).
+--no-tables (dictionary only), --no-mask (train on message texts too), --full (every table in
+the file, not only what is appended to the base set's: mxcoap.maps.load).
 
 Reproducible: the output depends only on the input files and the options (no randomness, no
 clock, every tie broken by position or by sort order; DEFLATE is mxcoap.deflate, not the

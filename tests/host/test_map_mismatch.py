@@ -4,14 +4,19 @@ with the same sets, with one set in common, and with none in common all carry th
 Synapse traffic exactly; the reason strings name both sides' ids."""
 
 import importlib.util
+import json
 import os
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mxcoap import maps
-from mxcoap.coap import RequestFailed, ResponseReceived
+from mxcoap.coap import Message, RequestFailed, ResponseReceived
 from mxcoap.mapagree import MapAgreement
 from mxcoap.matrix import (
     MATRIX_OPTIONS,
+    HttpRequest,
     decode_request,
     decode_response,
     encode_request,
@@ -148,3 +153,49 @@ def test_agreed_set_costs_fewer_bytes_than_none():
     print("\nlink bytes, " + str(len(EXCHANGES)) + " exchanges: trained " + str(with_trained)
           + ", mx1 " + str(with_mx1) + ", none " + str(with_none))
     assert with_trained < with_mx1 < with_none
+
+
+# -- requests encoded before the reply (maps.empty()) decode the same under every set ----------
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+words = st.sampled_from(["!bxaehY7v-TS4S5Fdqw33u5iBF9ri3FXuzfb0bWSk870", "@alice:localhost",
+                         "$7tOorP5ADrHbF8lw4-HMRTproO_3rnYH2n9FMIxAERs", "#room:matrix.org",
+                         "mxc://matrix.org/abc", "m.room.message", "type", "body", "8",
+                         "s25_3_3_3_1", "m1795626574841.2", ".m.rule.master",
+                         "signed_curve25519:AAAAAQ", "\x1e", "\x00x", "é"])
+strings = st.one_of(text, words)
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), strings),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(strings, inner, max_size=4)),
+    max_leaves=20)
+segments = st.one_of(words, st.text(alphabet="abc%2F!:@$#é", min_size=1, max_size=8))
+queries = st.one_of(st.none(), st.lists(st.one_of(words, text), max_size=4).map("&".join))
+
+
+def early_request(req, later):
+    """Encode with maps.empty(), decode with `later`; the rebuilt request must be the same."""
+    msg, _ = encode_request(req, MatrixSession(maps.empty()))
+    msg.mtype, msg.mid, msg.token = 0, 1, b"\x01"
+    back = decode_request(Message.decode(msg.encode()), MatrixSession(later))
+    assert train_maps.difference(req, back) is None, (req, back.path, back.query, back.body)
+
+
+def test_recorded_requests_encoded_early_decode_under_every_set():
+    for req, _ in EXCHANGES:
+        for later in (MX1, TRAINED):
+            early_request(req, later)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=json_values, seg=segments, query=queries,
+       template=st.sampled_from(["/_matrix/client/v3/rooms/{}/send/m.room.message/1",
+                                 "/_matrix/client/v3/profile/{}", "/_matrix/client/v3/sync",
+                                 "/_matrix/media/v3/download/matrix.org/{}", "/x/{}"]))
+def test_any_request_encoded_early_decodes_under_every_set(body, seg, query, template):
+    path = template.replace("{}", quote(seg, safe="!:@$"))
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    req = HttpRequest("PUT", path, query, [("Content-Type", "application/json"),
+                                           ("Authorization", "Bearer syt_abc")], data)
+    for later in (MX1, TRAINED):
+        early_request(req, later)
