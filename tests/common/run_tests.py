@@ -20,6 +20,7 @@ TEST_MODULES = [
     "test_matrix_maps",
     "test_matrix_vectors",
     "test_matrix_coap",
+    "test_map_agree",
     "test_session_ccm",
     "test_session_codec",
     "test_session_keystore",
