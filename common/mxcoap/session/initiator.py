@@ -120,7 +120,16 @@ def on_ik2(ep, data, addr, now):
     ep._events.append(SessionEstablished(peer.peer_id, hello, peer.static_key))
     if coap:
         ep._events.append(MessageReceived(peer.peer_id, coap))
+    sent = s.record.send_counter
     ep._flush_queue(peer)
+    if p.first_coap and not coap and s.record.send_counter == sent:
+        # IK2 came without the answer (too big for the responder's 3x budget towards an
+        # address that only sent IK1, or not ready in time): an empty transport datagram
+        # proves our address at once (it needs IK2's keys), so the responder releases what
+        # it held instead of waiting for a CoAP retransmission (docs/parts/session.md,
+        # "Address validation and amplification").
+        ep._seal(s, b"")
+        s.record.unanswered -= 1  # it asks for no answer: not a sign of a stale session
     return s
 
 
