@@ -223,15 +223,18 @@ def test_memory_bounded_under_big_requests():
 MODE_OPTION = 65000  # an elective option the test server declares: how to answer
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 2**31), st.floats(0, 0.35), st.floats(0, 1.0), st.floats(0, 0.2),
        st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 3000), st.integers(0, 3),
-                          st.booleans()), min_size=1, max_size=6))
-def test_exchanges_end_once_with_the_right_body(seed, loss, reorder, dup, requests):
+                          st.booleans(), st.sampled_from([1, 2, 3, 5])),
+                min_size=1, max_size=6),
+       st.integers(1, 3), st.integers(0, 6), st.integers(0, 6), st.booleans(), st.booleans())
+def test_exchanges_end_once_with_the_right_body(seed, loss, reorder, dup, requests, nstart,
+                                                c_szx, s_szx, blocks_mode, verified):
     """Two endpoints over a lossy, reordering, duplicating network: every request ends with
     exactly one event, and a response, when it comes, is exactly what the server sent."""
     from coap_net import Net
-    from mxcoap.coap import NON, POST, RequestFailed, ResponseReceived
+    from mxcoap.coap import NON, RequestFailed, ResponseReceived
 
     net = Net(seed=seed, loss=loss, reorder=reorder, duplicate=dup)
     client_addr, server_addr = ("10.1.0.1", 1), ("10.1.0.2", 2)
@@ -249,15 +252,19 @@ def test_exchanges_end_once_with_the_right_body(seed, loss, reorder, dup, reques
                 late.append((ev.handle, body))
             # mode 2: never answered (the client times out)
 
-    params = TransmissionParams(max_retransmit=6, response_timeout=60.0)
-    client = net.add(client_addr, params)
-    net.add(server_addr, params, handler=handler).known_options.add(MODE_OPTION)
+    client = net.add(client_addr, TransmissionParams(
+        max_retransmit=6, response_timeout=60.0, nstart=nstart, block_szx=c_szx))
+    server = net.add(server_addr, TransmissionParams(
+        max_retransmit=6, block_szx=s_szx, amplification_blocks=blocks_mode), handler=handler)
+    server.known_options.add(MODE_OPTION)
+    if verified:
+        server.mark_verified(client_addr)
     handles = {}
-    for i, (up, down, kind, non) in enumerate(requests):
+    for i, (up, down, kind, non, method) in enumerate(requests):
         mode = (0, 0, 1, 2)[kind]
         payload = down.to_bytes(2, "big") + bytes(up)
-        m = Message(NON if non else CON, POST, 0, b"", [(URI_PATH, b"r"),
-                                                      (MODE_OPTION, bytes((mode,)))],
+        m = Message(NON if non else CON, method, 0, b"", [(URI_PATH, b"r" + bytes((i,))),
+                                                        (MODE_OPTION, bytes((mode,)))],
                     payload)
         handles[id(client.send_request(m, server_addr, i * 0.5))] = (down, mode)
     net.run(until=30.0)
@@ -274,7 +281,11 @@ def test_exchanges_end_once_with_the_right_body(seed, loss, reorder, dup, reques
         ends[id(ev.handle)] = ends.get(id(ev.handle), 0) + 1
         if isinstance(ev, ResponseReceived):
             down, _ = handles[id(ev.handle)]
-            assert ev.response.payload == bytes((down + i) & 0xFF for i in range(down))
+            # Under heavy loss a protocol answer (4.08 after the server dropped a stale upload,
+            # 5.03 at a limit) is a correct ending too; a 2.05 must carry exactly the body.
+            assert ev.response.code in (CONTENT, 136, 141, 163), ev.response
+            if ev.response.code == CONTENT:
+                assert ev.response.payload == bytes((down + i) & 0xFF for i in range(down))
     assert sorted(ends) == sorted(handles) and set(ends.values()) == {1}, ends
     for ep in net.endpoints.values():
         assert ep.stats["internal_errors"] == 0, repr(ep.last_error)

@@ -18,6 +18,7 @@ from mxcoap.coap.numbers import (
     GET,
     NON,
     OBSERVE,
+    REQUEST_ENTITY_INCOMPLETE,
     REQUEST_ENTITY_TOO_LARGE,
     REQUEST_TAG,
     SIZE1,
@@ -71,6 +72,7 @@ class ClientRequest:
         self.obs_last = None
         self.obs_time = None
         self.obs_value = None  # Observe of the notification a child request completes
+        self.stale = False  # set by on_response when the response was a late copy, ignored
 
     @property
     def handle(self):
@@ -145,7 +147,6 @@ class ClientRequest:
         if self.state == "observing":
             self._on_notification(msg, now)
             return
-        self.deadline = None
         if msg.code == UNAUTHORIZED and msg.opt(ECHO) is not None:
             if self.echo_retries < MAX_ECHO_RETRIES:
                 # RFC 9175 §2.4: repeat the request with the Echo value to prove the address.
@@ -168,12 +169,23 @@ class ClientRequest:
                 num, _, szx = decode_block(value) if value is not None else (None, 0, 0)
             except Exception:
                 num = None
+            if num is not None and num < self.b1_offset // size:
+                self.stale = True  # a late copy for a block already acknowledged
+                return True
             if num != self.b1_offset // size:
                 self.fail(BlockwiseError("2.31 for the wrong block"), now)
                 return True
             self.b1_offset += size
             if szx < self.szx:
                 self.szx = szx  # RFC 7959 §2.3: the server asked for smaller blocks
+            self.send_next(now)
+            return True
+        if (msg.code == REQUEST_ENTITY_INCOMPLETE and self.use_block1 and self.b1_offset > 0
+                and self.renegotiations < MAX_RENEGOTIATIONS):
+            # RFC 7959 §2.9.2: the server no longer holds the earlier blocks (its buffer timed
+            # out under heavy loss, or it restarted): send the body again from block 0.
+            self.renegotiations += 1
+            self.b1_offset = 0
             self.send_next(now)
             return True
         if msg.code == REQUEST_ENTITY_TOO_LARGE and self.renegotiations < MAX_RENEGOTIATIONS:
@@ -243,6 +255,9 @@ class ClientRequest:
                     self._restart_block2(now)
                 else:
                     self.fail(BlockwiseError("representation keeps changing"), now)
+                return
+            if num * szx_to_size(szx) < self.b2_len and more:
+                self.stale = True  # a late copy of a block already taken (NON answers repeat)
                 return
             if num * szx_to_size(szx) != self.b2_len:
                 self.fail(BlockwiseError("Block2 out of sequence"), now)

@@ -15,6 +15,7 @@ W_STRONG = 0.5
 W_WEAK = 0.25
 MAX_WEAK_RETRANSMISSIONS = 2  # responses after the 3rd retransmission are not used
 BACKOFF_CAP = 32.0  # §4.2.1: the backoff is truncated at 32 s
+MAX_RTO = 60.0  # the overall estimate is held below this (RFC 6298 §2.5 allows a maximum >= 60 s)
 
 
 class _Rfc6298:
@@ -78,6 +79,8 @@ class CocoaEstimator:
             self.rto = W_WEAK * self.weak.update(rtt) + (1 - W_WEAK) * self.rto
         else:
             return False
+        if self.rto > MAX_RTO:
+            self.rto = MAX_RTO
         self.updated = now
         self.measured = True
         return True

@@ -447,12 +447,15 @@ class Endpoint(ServerRole):
         if msg.mtype == CON:
             rec.reply = Message(ACK, 0, msg.mid).encode()
             self._send_raw(rec.reply, addr, peer, True)
-        if owner.mid is not None:
-            tr = self._pending.get((addr, owner.mid))
-            if tr is not None:  # the response implies the ACK that got lost (RFC 7252 §5.2.2)
-                self._pending.pop((addr, owner.mid), None)
-                self._timed.discard(tr)
+        answered = owner.mid
+        owner.stale = False
         owner.on_response(msg, now)
+        if answered is not None and not owner.stale:
+            # The response implies the ACK of the request it answers (RFC 7252 §5.2.2); a late
+            # copy for an earlier block does not.
+            tr = self._pending.pop((addr, answered), None)
+            if tr is not None:
+                self._timed.discard(tr)
 
     # --- internals: timers -----------------------------------------------------------------
     def _arm_sweep(self, now):

@@ -11,8 +11,9 @@ class DedupRecord:
     """A message ID seen from a peer (RFC 7252 §4.5): `reply` is what we answered with (ACK,
     piggybacked response or RST) and is sent again for a duplicate CON."""
 
-    def __init__(self, expires):
+    def __init__(self, expires, created):
         self.expires = expires
+        self.created = created  # eviction order when the table is full: oldest first
         self.reply = None
         self.exchange = None
 
@@ -53,12 +54,14 @@ class Peer:
         if len(self.dedup) >= limit:
             self.expire(now)
             if len(self.dedup) >= limit:
+                # By arrival, not expiry: NON records expire sooner than CON ones but a recent
+                # NON is the likelier to be duplicated.
                 oldest = None
                 for m in self.dedup:
-                    if oldest is None or self.dedup[m].expires < self.dedup[oldest].expires:
+                    if oldest is None or self.dedup[m].created < self.dedup[oldest].created:
                         oldest = m
                 del self.dedup[oldest]
-        rec = DedupRecord(expires)
+        rec = DedupRecord(expires, now)
         self.dedup[mid] = rec
         return rec
 
