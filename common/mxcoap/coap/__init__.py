@@ -1,7 +1,8 @@
 """CoAP (RFC 7252) for mxcoap, sans-IO: messages, an endpoint with CoCoA retransmission,
 blockwise transfer (RFC 7959), Echo and Request-Tag (RFC 9175). See API.md beside this file."""
 
-from mxcoap.coap.endpoint import Endpoint  # noqa: F401
+from mxcoap.coap.client import ClientRequest  # noqa: F401
+from mxcoap.coap.endpoint import Endpoint, Ping  # noqa: F401
 from mxcoap.coap.errors import (  # noqa: F401
     BadOption,
     BlockwiseError,
@@ -24,3 +25,4 @@ from mxcoap.coap.options import (  # noqa: F401
     szx_to_size,
 )
 from mxcoap.coap.params import TransmissionParams  # noqa: F401
+from mxcoap.coap.server import ServerExchange  # noqa: F401
