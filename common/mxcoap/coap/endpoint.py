@@ -314,8 +314,11 @@ class Endpoint(ServerRole):
         if cr.state == "done":
             return
         cr.state = "done"
+        cr.body = b""  # references to a finished request (NON records) must not pin its body
+        cr.b2_buf = None
         self._timed.discard(cr)
         if cr.mid is not None:
+            self._non_sent.pop((cr.addr, cr.mid), None)
             tr = self._pending.pop((cr.addr, cr.mid), None)
             if tr is not None:
                 self._timed.discard(tr)
