@@ -1,12 +1,15 @@
 """Agreeing on a map set in the secure session's hello (docs/parts/maps.md, "Agreement").
 
     agree = MapAgreement([trained, maps.builtin()])      # the sets this peer holds, best first
-    initiator: connect(..., hello=agree.offer())
-               encode requests with agree.early() until SessionEstablished, then
-               map_set, reason = agree.accept(event.hello); session.maps = map_set
+    initiator: last = the id the responder picked last time (known peers note), or None
+               connect(..., hello=agree.offer(last))
+               session = Session(agree.early(last)); session.first_flight = True
+               on SessionEstablished: map_set, reason = agree.accept(event.hello, last)
+               session.maps = map_set; session.first_flight = False; remember map_set.id
+               on MapRetry from decode_response: encode the request again, send it once more
     responder: SecureEndpoint(..., hello=lambda offered: agree.answer(offered)[0])
                on SessionEstablished: reply, map_set, reason = agree.answer(event.hello);
-               Session(map_set)
+               session = Session(map_set); session.first_maps = agree.held(event.hello)
 
 Offer (initiator hello): the ids it holds (4 bytes each, maps.ID_LEN), most preferred first,
 at most MAX_OFFER. Reply (responder hello): one byte, the position in the offer of the set
@@ -15,10 +18,11 @@ first preference of both sides (the steady state: one byte). Both sides run choo
 two lists, so the initiator can check the pick; the responder's pick is binding, as the
 responder encodes its responses with it.
 
-Requests encoded before the reply is known (the one IK1 carries, or those queued for XX3) use
-maps.empty(): a message encoded without tables decodes the same under every map set (verbatim
-path and query parts, text keys and values, no server index, a DEFLATE stream that never
-reaches into a dictionary), so the responder decodes every request with the set it picked.
+First flight: requests encoded before the reply is known (the one IK1 carries, the one XX3
+carries, any queued) use the set the offer names first and carry the empty Mx-Maps option; the
+responder decodes those with that set when it holds it (whatever it picked), else answers
+Mx-Error 4 (REASON_MAP_UNKNOWN) without forwarding, and the edge sends the request once more
+with the agreed set (docs/parts/maps.md, "First flight").
 """
 
 from mxcoap import maps
@@ -52,13 +56,30 @@ class MapAgreement:
         encode_ids(self.ids)  # checks the count
         self._empty = maps.empty()
 
-    def offer(self):
-        """The initiator's hello."""
-        return encode_ids(self.ids)
+    def _order(self, first):
+        """Our ids, with `first` (the peer's last pick, if we hold it) moved to the front."""
+        if first is None or first not in self.ids:
+            return self.ids
+        return [first] + [i for i in self.ids if i != first]
 
-    def early(self):
-        """The set for requests encoded before the reply arrives: none (decodable by all)."""
-        return self._empty
+    def offer(self, first=None):
+        """The initiator's hello: our ids, `first` (the set the responder picked last time)
+        leading when we hold it."""
+        return encode_ids(self._order(first))
+
+    def early(self, first=None):
+        """The set for first-flight requests (encoded before the reply, marked Mx-Maps): the
+        one offer(first) names first; maps.empty() when we hold none."""
+        ids = self._order(first)
+        return self._set(ids[0]) if ids else self._empty
+
+    def held(self, offered):
+        """Responder: the set we hold under the offer's first id (what first-flight requests
+        were encoded with), or None."""
+        if len(offered) < maps.ID_LEN or len(offered) % maps.ID_LEN:
+            return None
+        first = bytes(offered[: maps.ID_LEN])
+        return self._set(first) if first in self.ids else None
 
     def _set(self, mid):
         return self._empty if mid is None else self.sets[self.ids.index(mid)]
@@ -80,24 +101,25 @@ class MapAgreement:
         tail = b"" if pos == 0 and self.ids[0] == mid else encode_ids(self.ids)
         return bytes((pos,)) + tail, self._set(mid), reason
 
-    def accept(self, reply):
-        """(MapSet, reason) on the initiator, from the responder's hello.
+    def accept(self, reply, first=None):
+        """(MapSet, reason) on the initiator, from the responder's hello to offer(first).
 
         MapError when the reply names no set of the offer: the peers cannot understand each
         other's messages, and the driver closes the session."""
         if not reply:
             return self._empty, ("peer answered no map set (local " + _text(self.ids)
                                  + "): using none, everything verbatim")
+        ids = self._order(first)
         pos = reply[0]
-        if pos != NO_SET and pos >= len(self.ids):
+        if pos != NO_SET and pos >= len(ids):
             raise MapError("map reply names position " + str(pos) + " of an offer of "
-                           + str(len(self.ids)))
+                           + str(len(ids)))
         if pos == 0 and len(reply) == 1:
-            peer = [self.ids[0]]
+            peer = [ids[0]]
         else:
             peer = decode_ids(reply[1:])
-        mid, reason = maps.choose_map(self.ids, peer)
-        picked = None if pos == NO_SET else self.ids[pos]
+        mid, reason = maps.choose_map(ids, peer)
+        picked = None if pos == NO_SET else ids[pos]
         if picked != mid:
             reason += ("; but the peer picked " + (picked.hex() if picked else "none")
                        + ", which it will use: using it")

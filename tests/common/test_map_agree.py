@@ -1,15 +1,31 @@
 """Map-set agreement in the session hello (mxcoap.mapagree): the offer, the reply, fallbacks,
-hostile hellos, and requests encoded before the reply (maps.empty()) decoding under any set."""
+hostile hellos, requests encoded with maps.empty() decoding under any set, and the first flight
+(the set offered first, Mx-Maps, Mx-Error 4 and one retry)."""
 
 import unittest
 
 from matrix_support import ROOM, TOKEN, request_roundtrip, response_roundtrip
 from mxcoap import cbor, maps
+from mxcoap.coap import Message
 from mxcoap.coap.numbers import URI_PATH
 from mxcoap.mapagree import MAX_OFFER, NO_SET, MapAgreement, decode_ids, encode_ids
-from mxcoap.matrix import HttpRequest, HttpResponse, Session, encode_request
-from mxcoap.matrix.errors import MapError
-from mxcoap.matrix.numbers import OPT_AUTH
+from mxcoap.matrix import (
+    HttpRequest,
+    HttpResponse,
+    Session,
+    decode_request,
+    decode_response,
+    encode_request,
+    error_response,
+)
+from mxcoap.matrix.errors import (
+    REASON_MAP_UNKNOWN,
+    MapError,
+    MapRetry,
+    MapUnknown,
+    MatrixDecodeError,
+)
+from mxcoap.matrix.numbers import OPT_AUTH, OPT_ERROR, OPT_MAPS
 from support import read_vector
 
 MX1 = maps.builtin()
@@ -191,6 +207,93 @@ class TestEarlyRequests(unittest.TestCase):
 
     def test_under_trained(self):
         self.check(trained())
+
+
+HELLO = HttpRequest("PUT", "/_matrix/client/v3/rooms/" + ROOM + "/send/m.room.message/3", None,
+                    [("Authorization", "Bearer " + TOKEN), ("Content-Type", "application/json")],
+                    b'{"msgtype":"m.text","body":"Hello world"}')
+
+
+def wire(msg):
+    msg.mid, msg.token = 1, b"\x01"
+    return Message.decode(msg.encode())
+
+
+class TestFirstFlight(unittest.TestCase):
+    """docs/parts/maps.md, "First flight"."""
+
+    def test_offer_leads_with_the_last_pick(self):
+        a = MapAgreement([trained(), MX1])
+        self.assertEqual(a.offer(), trained().id + MX1.id)
+        self.assertEqual(a.offer(MX1.id), MX1.id + trained().id)
+        self.assertEqual(a.offer(other().id), trained().id + MX1.id)  # not held: ignored
+        self.assertIs(a.early(), trained())
+        self.assertIs(a.early(MX1.id), MX1)
+        self.assertEqual(MapAgreement([]).early().dictionary, b"")
+        # The reply's position refers to the reordered offer.
+        b = MapAgreement([MX1])
+        reply, b_set, _ = b.answer(a.offer(MX1.id))
+        self.assertEqual(reply, b"\x00")
+        a_set, reason = a.accept(reply, MX1.id)
+        self.assertIs(a_set, MX1)
+        self.assertIn("agreed", reason)
+
+    def test_held(self):
+        b = MapAgreement([MX1, trained()])
+        self.assertIs(b.held(trained().id + MX1.id), trained())
+        self.assertIsNone(b.held(other().id + MX1.id))
+        self.assertIsNone(b.held(b""))
+        self.assertIsNone(b.held(b"\x01\x02"))
+
+    def test_same_set_decoded_with_tables(self):
+        edge, host = Session(trained()), Session(trained())
+        edge.first_flight = True
+        host.first_maps = trained()
+        msg, ex = encode_request(HELLO, edge)
+        self.assertEqual(msg.opt(OPT_MAPS), b"")
+        self.assertNotEqual(msg.opts(URI_PATH)[0][:1], b"/")  # a route code: tables used
+        flight = len(msg.encode())
+        verbatim, _ = encode_request(HELLO, Session(maps.empty()))
+        self.assertLess(flight, len(verbatim.encode()) - 40)
+        back = decode_request(wire(msg), host)
+        self.assertEqual(back.path, HELLO.path)
+
+    def test_host_with_another_first_set_still_decodes(self):
+        # The host picked MX1 but holds the trained set offered first: it decodes with it.
+        edge, host = Session(trained()), Session(MX1)
+        edge.first_flight = True
+        host.first_maps = trained()
+        msg, _ = encode_request(HELLO, edge)
+        self.assertEqual(decode_request(wire(msg), host).path, HELLO.path)
+
+    def test_unknown_set_answered_then_sent_again(self):
+        edge, host = Session(trained()), Session(MX1)
+        edge.first_flight = True
+        msg, ex = encode_request(HELLO, edge)
+        with self.assertRaises(MapUnknown) as cm:
+            decode_request(wire(msg), host)
+        self.assertEqual(host.tokens_rx.values, {})  # nothing learned from the refused request
+        answer = error_response(cm.exception)
+        self.assertEqual(answer.opt(OPT_ERROR), bytes((REASON_MAP_UNKNOWN,)))
+        self.assertEqual(answer.code >> 5, 4)
+        edge.maps = MX1  # the reply arrived before the answer
+        with self.assertRaises(MapRetry) as cm2:
+            decode_response(wire(answer), edge, ex)
+        self.assertIn("agreed set", cm2.exception.message)
+        self.assertFalse(edge.first_flight)
+        msg2, _ = encode_request(HELLO, edge)
+        self.assertIsNone(msg2.opt(OPT_MAPS))
+        back = decode_request(wire(msg2), host)
+        self.assertEqual(back.path, HELLO.path)
+        self.assertEqual(back.header("Authorization"), "Bearer " + TOKEN)
+
+    def test_mx_maps_with_a_value_refused(self):
+        host = Session(MX1)
+        host.first_maps = MX1
+        msg, _ = encode_request(HELLO, Session(MX1))
+        msg.options.append((OPT_MAPS, b"\x01"))
+        with self.assertRaises(MatrixDecodeError):
+            decode_request(wire(msg), host)
 
 
 if __name__ == "__main__":

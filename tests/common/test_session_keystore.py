@@ -51,6 +51,30 @@ class TestFormat(unittest.TestCase):
                 s.pin(bad, K1)
 
 
+class TestNote(unittest.TestCase):
+    def test_note_round_trip(self):
+        # The application's note (mxcoap: the map set id the responder picked last).
+        s = KnownPeers()
+        self.assertIsNone(s.note(K1))
+        s.dirty = False
+        s.set_note(K1, b"\x83\x99\x2a\x5f")
+        self.assertTrue(s.dirty)
+        text = s.serialise()
+        self.assertIn(K1.hex() + " 0 0 - 83992a5f\n", text)
+        back = KnownPeers.parse(text)
+        self.assertEqual(back.note(K1), b"\x83\x99\x2a\x5f")
+        back.dirty = False
+        back.set_note(K1, b"\x83\x99\x2a\x5f")
+        self.assertFalse(back.dirty)  # unchanged: nothing to save
+        # Four fields (no note) still parse; a bad note does not.
+        self.assertIsNone(KnownPeers.parse(K2.hex() + " 1 2 -\n").note(K2))
+        for bad in (" zz", " " + "00" * 65):
+            with self.assertRaises(KeyStoreError):
+                KnownPeers.parse(K2.hex() + " 1 2 -" + bad + "\n")
+        with self.assertRaises(KeyStoreError):
+            s.set_note(K1, bytes(65))
+
+
 class TestTrust(unittest.TestCase):
     def test_tofu_then_refuse_other_key(self):
         s = KnownPeers()

@@ -1,7 +1,9 @@
 """Map agreement on a full in-memory stack: Noise session (IK and XX) with the map offer and reply
 in its hello, CoAP endpoints, and a matrix Session on each side, driven with a fake clock. Peers
 with the same sets, with one set in common, and with none in common all carry the recorded
-Synapse traffic exactly; the reason strings name both sides' ids."""
+Synapse traffic exactly; the reason strings name both sides' ids. First flight: the request in
+IK1 (or XX3) is encoded with the set offered first (Mx-Maps); a host without it answers Mx-Error
+4 and the edge sends it once more with the agreed set (exactly once forwarded)."""
 
 import importlib.util
 import json
@@ -17,10 +19,13 @@ from mxcoap.mapagree import MapAgreement
 from mxcoap.matrix import (
     MATRIX_OPTIONS,
     HttpRequest,
+    MapRetry,
+    MatrixError,
     decode_request,
     decode_response,
     encode_request,
     encode_response,
+    error_response,
 )
 from mxcoap.matrix import Session as MatrixSession
 from mxcoap.noise import public_key
@@ -52,68 +57,92 @@ class Host:
                             hello=lambda offered: self.agree.answer(offered)[0])
         self.node.coap.known_options.update(MATRIX_OPTIONS)  # RFC 7252 §5.4.1: not 4.02
         self.sessions = {}
+        self._est = {}
         self.reasons = []
         self.received = []
+        self.refused = []  # MatrixErrors answered with Mx-Error (nothing forwarded)
         self.answers = []  # HttpResponses to give, in order
 
     def session(self, peer_id):
-        if peer_id not in self.sessions:
-            est = [e for e in self.node.events
-                   if isinstance(e, SessionEstablished) and e.peer_id == peer_id]
+        est = [e for e in self.node.events
+               if isinstance(e, SessionEstablished) and e.peer_id == peer_id]
+        if self._est.get(peer_id) is not est[-1]:  # a new secure session: a new Session
             _, map_set, reason = self.agree.answer(est[-1].hello)
             self.reasons.append(reason)
-            self.sessions[peer_id] = MatrixSession(map_set)
+            session = MatrixSession(map_set)
+            session.first_maps = self.agree.held(est[-1].hello)
+            self.sessions[peer_id] = session
+            self._est[peer_id] = est[-1]
         return self.sessions[peer_id]
 
     def handle(self, node, ev, now):
         session = self.session(ev.addr)
-        req = decode_request(ev.request, session)
+        try:
+            req = decode_request(ev.request, session)
+        except MatrixError as e:
+            self.refused.append(e)
+            node.coap.respond(ev.handle, error_response(e), now)
+            return
         self.received.append(req)
         node.coap.respond(ev.handle, encode_response(self.answers.pop(0), session, req.route),
                           now)
 
 
 class Edge:
-    """The initiator's driver: offers its sets, encodes with maps.empty() until the reply."""
+    """The initiator's driver: offers its sets (the host's last pick first), encodes the first
+    flight with the set offered first and Mx-Maps, sends once more on MapRetry."""
 
-    def __init__(self, net, sets, ik):
+    def __init__(self, net, sets, ik, last=None):
         self.net = net
         self.agree = MapAgreement(sets)
+        self.last = last
         self.node = net.add(EDGE, EDGE_KEY, seed=22)
         self.node.coap.known_options.update(MATRIX_OPTIONS)
         self.pid = self.node.secure.connect(HOST, net.now,
                                             remote_static=public_key(HOST_KEY) if ik else None,
-                                            hello=self.agree.offer())
-        self.session = MatrixSession(self.agree.early())
+                                            hello=self.agree.offer(last))
+        self.session = MatrixSession(self.agree.early(last))
+        self.session.first_flight = True
         self.reason = None
         self.map_set = None
+        self.retries = []  # MapRetry messages (the driver's log)
 
     def exchange(self, req):
-        msg, ex = encode_request(req, self.session)
-        handle = self.node.coap.send_request(msg, self.pid, self.net.now)
-        self.net.run(until=self.net.now + 600,
-                     stop=lambda: any(getattr(e, "handle", None) is handle
-                                      for e in self.node.app_events))
-        for e in self.node.events:
-            if isinstance(e, SessionEstablished) and self.map_set is None:
-                self.map_set, self.reason = self.agree.accept(e.hello)
-                self.session.maps = self.map_set
-        done = [e for e in self.node.app_events if getattr(e, "handle", None) is handle]
-        assert done and not isinstance(done[0], RequestFailed), done
-        assert isinstance(done[0], ResponseReceived)
-        return decode_response(done[0].response, self.session, ex)
+        for attempt in range(2):
+            msg, ex = encode_request(req, self.session)
+            if attempt == 0:
+                self.first_msgs = getattr(self, "first_msgs", None) or [msg]
+            handle = self.node.coap.send_request(msg, self.pid, self.net.now)
+            self.net.run(until=self.net.now + 600,
+                         stop=lambda h=handle: any(getattr(e, "handle", None) is h
+                                                   for e in self.node.app_events))
+            for e in self.node.events:
+                if isinstance(e, SessionEstablished) and self.map_set is None:
+                    self.map_set, self.reason = self.agree.accept(e.hello, self.last)
+                    self.session.maps = self.map_set
+                    self.session.first_flight = False
+            done = [e for e in self.node.app_events if getattr(e, "handle", None) is handle]
+            assert done and not isinstance(done[0], RequestFailed), done
+            assert isinstance(done[0], ResponseReceived)
+            try:
+                return decode_response(done[0].response, self.session, ex)
+            except MapRetry as e:
+                self.retries.append(e.message)
+        raise AssertionError("sent twice without an answer")
 
 
-def run(edge_sets, host_sets, ik=True):
+def run(edge_sets, host_sets, ik=True, last=None):
     net = SecureNet(seed=7)
     host = Host(net, host_sets)
-    edge = Edge(net, edge_sets, ik)
+    edge = Edge(net, edge_sets, ik, last)
     for req, resp in EXCHANGES:
         host.answers.append(resp)
         back = edge.exchange(req)
         assert train_maps.difference(req, host.received[-1]) is None, req
         assert train_maps.difference(resp, back) is None, req
-    link = sum(len(e[3]) + 28 for e in net.log)
+    assert len(host.received) == len(EXCHANGES)  # each request forwarded exactly once
+    edge.link = link = sum(len(e[3]) + 28 for e in net.log)
+    edge.net = net
     return edge, host, link
 
 
@@ -155,7 +184,63 @@ def test_agreed_set_costs_fewer_bytes_than_none():
     assert with_trained < with_mx1 < with_none
 
 
-# -- requests encoded before the reply (maps.empty()) decode the same under every set ----------
+# -- first flight: the set offered first, Mx-Maps, one retry when the host lacks it ------------
+
+OPT_MAPS = 65031
+
+
+def first_datagram_len(edge):
+    return len(edge.net.log[0][3])
+
+
+@pytest.mark.parametrize("ik", [True, False], ids=["IK", "XX"])
+def test_first_flight_uses_the_offered_set_when_both_hold_it(ik):
+    edge, host, _ = run([TRAINED, MX1], [TRAINED, MX1], ik)
+    first = edge.first_msgs[0]
+    assert first.opt(OPT_MAPS) == b""  # marked, encoded with TRAINED: tables used at once
+    assert first.opt(11)[0:1] != b"/"  # a route code, not a verbatim path
+    assert edge.retries == [] and host.refused == []
+    # Later requests carry no marker (the switch happened at SessionEstablished).
+    msg, _ = encode_request(EXCHANGES[1][0], edge.session)
+    assert msg.opt(OPT_MAPS) is None
+
+
+def test_first_flight_with_one_common_set_other_first():
+    # The host holds TRAINED too but prefers MX1: it still decodes the first flight with
+    # TRAINED (the set offered first), then both use the common pick.
+    edge, host, _ = run([TRAINED, MX1], [MX1, TRAINED])
+    assert edge.retries == [] and host.refused == []
+
+
+@pytest.mark.parametrize("ik", [True, False], ids=["IK", "XX"])
+def test_first_flight_retried_once_when_the_host_lacks_the_set(ik):
+    edge, host, _ = run([TRAINED, MX1], [MX1], ik)
+    assert len(edge.retries) == 1 and len(host.refused) == 1
+    assert "map set offered first" in edge.retries[0]
+    assert host.refused[0].reason == 4
+    # Exactly once: run() checked one forwarded request per exchange.
+    # The next session offers the set the host picked: no retry.
+    edge2, host2, _ = run([TRAINED, MX1], [MX1], ik, last=MX1.id)
+    assert edge2.retries == [] and host2.refused == []
+    assert edge2.link < edge.link
+
+
+def test_first_flight_costs_less_than_verbatim():
+    # The IK1 of the same first exchange, with tables (TRAINED) and without (no common set:
+    # the offer's first set is still used, so compare against maps.empty() encoding).
+    req = EXCHANGES[0][0]
+    with_tables, _ = encode_request(req, _flight(TRAINED))
+    verbatim, _ = encode_request(req, MatrixSession(maps.empty()))
+    assert len(with_tables.encode()) < len(verbatim.encode())
+
+
+def _flight(map_set):
+    s = MatrixSession(map_set)
+    s.first_flight = True
+    return s
+
+
+# -- requests encoded with maps.empty() decode the same under every set ------------------------
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 words = st.sampled_from(["!bxaehY7v-TS4S5Fdqw33u5iBF9ri3FXuzfb0bWSk870", "@alice:localhost",

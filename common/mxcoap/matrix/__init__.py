@@ -11,6 +11,8 @@ Wire format: docs/parts/matrix.md.
 
 from mxcoap.matrix.errors import (  # noqa: F401
     MapError,
+    MapRetry,
+    MapUnknown,
     MatrixDecodeError,
     MatrixEncodeError,
     MatrixError,

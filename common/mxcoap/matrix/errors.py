@@ -10,6 +10,7 @@ side cannot read; it carries the HTTP status a proxy answers with (400 unless se
 REASON_MALFORMED = 1  # a compact form that does not parse
 REASON_UNKNOWN_REFERENCE = 2  # an interned reference or token slot this side never learned
 REASON_UNKNOWN_CODE = 3  # a route, key, value or server index outside the agreed map set
+REASON_MAP_UNKNOWN = 4  # Mx-Maps names a map set this side does not hold (first flight)
 
 
 class MatrixError(Exception):
@@ -53,3 +54,23 @@ class MapError(MatrixError):
 
     def __init__(self, message):
         super().__init__(message, 500, REASON_UNKNOWN_CODE)
+
+
+class MapUnknown(MatrixDecodeError):
+    """A request encoded with the offer's first map set (Mx-Maps), which this side does not hold.
+
+    The host answers Mx-Error 4 without forwarding anything; the edge sends the request again,
+    encoded with the agreed set (docs/parts/maps.md, "First flight")."""
+
+    def __init__(self, message):
+        super().__init__(message, 400, REASON_MAP_UNKNOWN)
+
+
+class MapRetry(MatrixError):
+    """The peer did not hold the map set the request was encoded with (edge side).
+
+    The session now encodes with the agreed set; re-encode the same request and send it once
+    more: the peer did not forward the first attempt."""
+
+    def __init__(self, message):
+        super().__init__(message, 502, REASON_MAP_UNKNOWN)

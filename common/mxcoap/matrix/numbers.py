@@ -17,8 +17,10 @@ OPT_DEFLATE = const(65015)  # empty: the payload is raw DEFLATE with the map set
 OPT_ACK = const(65018)  # elective: interned indices this side learned from the peer's responses
 OPT_METHOD = const(65023)  # an HTTP method that has no CoAP code (the code is then 0.02)
 OPT_ERROR = const(65027)  # a proxy-made error: [reason] (errors.REASON_*), not an HTTP answer
+OPT_MAPS = const(65031)  # empty: encoded with the first map set of the hello's offer (first flight)
 
-MATRIX_OPTIONS = (OPT_AUTH, OPT_HEADER, OPT_STATUS, OPT_DEFLATE, OPT_ACK, OPT_METHOD, OPT_ERROR)
+MATRIX_OPTIONS = (OPT_AUTH, OPT_HEADER, OPT_STATUS, OPT_DEFLATE, OPT_ACK, OPT_METHOD, OPT_ERROR,
+                  OPT_MAPS)
 
 # CoAP Content-Format numbers (IANA "CoAP Content-Formats" registry, RFC 7252 §12.3), keyed by
 # the exact HTTP Content-Type string they stand for. Any other string rides in Mx-Header.

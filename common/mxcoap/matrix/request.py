@@ -24,13 +24,14 @@ from mxcoap.compat import UnicodeError, const, decode_utf8
 from mxcoap.matrix import headers as _headers
 from mxcoap.matrix import ids
 from mxcoap.matrix.body import Decoder, Encoder
-from mxcoap.matrix.errors import MatrixDecodeError, MatrixEncodeError
+from mxcoap.matrix.errors import MapUnknown, MatrixDecodeError, MatrixEncodeError
 from mxcoap.matrix.numbers import (
     CODE_METHODS,
     METHOD_CODES,
     OPT_ACK,
     OPT_AUTH,
     OPT_HEADER,
+    OPT_MAPS,
     OPT_METHOD,
 )
 from mxcoap.matrix.payload import decode_body, encode_body
@@ -295,6 +296,8 @@ def encode_request(req, session, extra_headers=()):
                 ex.token_def = slot
             elif slot:
                 opts.append((OPT_AUTH, bytes((slot,))))
+    if session.first_flight:
+        opts.append((OPT_MAPS, b""))
     if session.rx.unacked:
         ex.acks = sorted(session.rx.unacked)
         opts.append((OPT_ACK, bytes(ex.acks)))
@@ -306,7 +309,16 @@ def encode_request(req, session, extra_headers=()):
 
 def decode_request(msg, session):
     """The HttpRequest behind a compact CoAP request (host side); learns definitions."""
-    dec = Decoder(session.maps, session.rx)
+    maps = session.maps
+    first = msg.opt(OPT_MAPS)
+    if first is not None:
+        # Checked before anything is learned from the request: the edge sends it again.
+        if first:
+            raise MatrixDecodeError("Mx-Maps with a value")
+        maps = session.first_maps
+        if maps is None:
+            raise MapUnknown("the map set offered first is not held here")
+    dec = Decoder(maps, session.rx)
     method = CODE_METHODS.get(msg.code)
     m = msg.opt(OPT_METHOD)
     if m is not None:
@@ -316,7 +328,7 @@ def decode_request(msg, session):
     if method is None:
         raise MatrixDecodeError("CoAP method code " + str(msg.code) + " has no HTTP method", 405)
     path, route = decode_path(msg.opts(URI_PATH), dec)
-    query = decode_query(msg.opts(URI_QUERY), session.maps)
+    query = decode_query(msg.opts(URI_QUERY), maps)
     headers = []
     auth = msg.opt(OPT_AUTH)
     if auth is None:

@@ -12,7 +12,13 @@ from mxcoap.coap.options import decode_uint, encode_uint
 from mxcoap.matrix import headers as _headers
 from mxcoap.matrix import ids, jsontext, status
 from mxcoap.matrix.body import Decoder, Encoder
-from mxcoap.matrix.errors import REASON_UNKNOWN_REFERENCE, MatrixDecodeError, PeerLostState
+from mxcoap.matrix.errors import (
+    REASON_MAP_UNKNOWN,
+    REASON_UNKNOWN_REFERENCE,
+    MapRetry,
+    MatrixDecodeError,
+    PeerLostState,
+)
 from mxcoap.matrix.numbers import OPT_ERROR, OPT_HEADER, OPT_STATUS
 from mxcoap.matrix.payload import decode_body, encode_body
 
@@ -53,7 +59,8 @@ def encode_response(resp, session, route=None, extra_headers=()):
 def decode_response(msg, session, exchange):
     """The HttpResponse behind a compact CoAP response (edge side). Confirms what the request
     defined when the status is 2xx. Raises PeerLostState when the host did not know a
-    reference (resend the request: the host did not forward it)."""
+    reference (resend the request: the host did not forward it), MapRetry when it did not
+    hold the map set a first-flight request was encoded with (resend it likewise)."""
     err = msg.opt(OPT_ERROR)
     if err is not None:
         try:
@@ -63,6 +70,11 @@ def decode_response(msg, session, exchange):
         if err == bytes((REASON_UNKNOWN_REFERENCE,)):
             session.peer_lost_state()
             raise PeerLostState("peer lost session state: " + diag)
+        if err == bytes((REASON_MAP_UNKNOWN,)):
+            # First flight encoded with a set the host lacks: it forwarded nothing.
+            session.first_flight = False
+            raise MapRetry("peer does not hold the map set offered first (" + diag
+                           + "): sending the request again with the agreed set")
         body = jsontext.dumps({"errcode": "M_UNKNOWN", "error": "mxcoap proxy: " + diag})
         return HttpResponse(502, [("Content-Type", "application/json")], body)
     exact = msg.opt(OPT_STATUS)

@@ -106,6 +106,11 @@ class Session:
         self.rx = InternDecoder()
         self.tokens_tx = InternEncoder(MAX_TOKENS, MAX_TOKEN_LEN)
         self.tokens_rx = InternDecoder(MAX_TOKENS, MAX_TOKEN_LEN)
+        # First flight (docs/parts/maps.md): the edge encodes with the offer's first set and
+        # marks requests with Mx-Maps until the reply; the host decodes those with first_maps,
+        # the set it holds under the offer's first id (None: it holds none).
+        self.first_flight = False
+        self.first_maps = None
 
     def answered(self, exchange, status):
         """The answer to `exchange` arrived with HTTP `status` (edge side)."""

@@ -2,10 +2,12 @@
 pinning, and the IK1 replay counters (docs/parts/session.md). File I/O belongs to drivers.
 
 Format, one peer a line (UTF-8 text, `#` starts a comment line):
-    <64 hex digits: static public key> <rx> <tx> <name or ->
+    <64 hex digits: static public key> <rx> <tx> <name or -> [<note hex>]
 rx is the highest `fresh` accepted from that key (responder side), tx the last `fresh` this
 side sent to it (initiator side), both decimal; the name is the one a driver connects by
-(a host:port or a configured label, no whitespace), "-" when there is none.
+(a host:port or a configured label, no whitespace), "-" when there is none; the optional note
+is the application's memo about the peer, up to MAX_NOTE bytes in hex (mxcoap: the id of the
+map set the responder picked last, which the next offer names first).
 """
 
 from ..compat import const, decode_utf8
@@ -15,15 +17,17 @@ KEY_LEN = const(32)
 MAX_PEERS = const(4096)  # entries kept; the least recently used unnamed entry goes first
 MAX_NAME = const(255)
 MAX_FRESH = (1 << 64) - 1
-HEADER = "# mxcoap known peers v1: <key hex> <rx fresh> <tx fresh> <name or ->\n"
+MAX_NOTE = const(64)
+HEADER = "# mxcoap known peers v1: <key hex> <rx fresh> <tx fresh> <name or -> [<note hex>]\n"
 
 
 class _Entry:
-    def __init__(self, key, rx=0, tx=0, name=None):
+    def __init__(self, key, rx=0, tx=0, name=None, note=None):
         self.key = key
         self.rx = rx
         self.tx = tx
         self.name = name
+        self.note = note
         self.used = 0
 
 
@@ -62,12 +66,13 @@ class KnownPeers:
             if not line or line[0] == "#":
                 continue
             parts = line.split()
-            if len(parts) != 4:
-                raise KeyStoreError("known peers line " + str(lineno) + ": 4 fields expected")
+            if len(parts) not in (4, 5):
+                raise KeyStoreError("known peers line " + str(lineno) + ": 4 or 5 fields expected")
             try:
                 key = bytes.fromhex(parts[0])
                 rx = int(parts[1])
                 tx = int(parts[2])
+                note = bytes.fromhex(parts[4]) if len(parts) == 5 else None
             except ValueError:
                 raise KeyStoreError("known peers line " + str(lineno) + ": bad key or counter")
             if len(key) != KEY_LEN or not 0 <= rx <= MAX_FRESH or not 0 <= tx <= MAX_FRESH:
@@ -81,7 +86,9 @@ class KnownPeers:
                 raise KeyStoreError("known peers line " + str(lineno) + ": key twice")
             if len(store._by_key) >= max_peers:
                 raise KeyStoreError("known peers: more than " + str(max_peers) + " entries")
-            store._put(_Entry(key, rx, tx, name))
+            if note is not None and not 0 < len(note) <= MAX_NOTE:
+                raise KeyStoreError("known peers line " + str(lineno) + ": bad note")
+            store._put(_Entry(key, rx, tx, name, note))
         store.dirty = False
         return store
 
@@ -89,8 +96,9 @@ class KnownPeers:
         lines = [HEADER]
         for key in sorted(self._by_key):
             e = self._by_key[key]
+            note = " " + e.note.hex() if e.note else ""
             lines.append(
-                key.hex() + " " + str(e.rx) + " " + str(e.tx) + " " + (e.name or "-") + "\n"
+                key.hex() + " " + str(e.rx) + " " + str(e.tx) + " " + (e.name or "-") + note + "\n"
             )
         return "".join(lines)
 
@@ -197,3 +205,19 @@ class KnownPeers:
         e.tx = n
         self.dirty = True
         return n
+
+    # -- the application's note (mxcoap: the map set the responder picked last) ----------------
+
+    def note(self, key):
+        """The bytes set_note() stored for `key`, or None."""
+        e = self._by_key.get(bytes(key))
+        return None if e is None else e.note
+
+    def set_note(self, key, data):
+        data = bytes(data) if data else None
+        if data is not None and len(data) > MAX_NOTE:
+            raise KeyStoreError("a note holds at most " + str(MAX_NOTE) + " bytes")
+        e = self._entry(key)
+        if e.note != data:
+            e.note = data
+            self.dirty = True

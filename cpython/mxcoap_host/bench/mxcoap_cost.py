@@ -16,8 +16,12 @@ delay and loses nothing (retransmissions are not counted because there are none)
 
 Sessions: one edge (client) per HAR user (the capture tool's "_user"; one edge for a HAR
 without it), each with its own secure session to the one host: IK (the edge knows the host's
-key), the first request riding in IK1 and its answer in IK2. The hello both sides send is the
-4-byte id of the built-in map set.
+key), the first request riding in IK1 and its answer in IK2 (or, when the answer does not fit
+the host's 3x allowance, after the edge's empty address proof). The hellos are the map
+agreement of mxcoap.mapagree: the edge offers its sets' ids (4 bytes each), the host replies
+with 1 byte when both sides prefer the same set. The first request is encoded with the set the
+offer names first (Mx-Maps); a host that lacks it answers Mx-Error 4 and the edge sends the
+request once more with the agreed set (counted in `map_retries`).
 """
 
 import heapq
@@ -32,18 +36,22 @@ from mxcoap.coap import (
     ResponseReceived,
     TransmissionParams,
 )
+from mxcoap.mapagree import MapAgreement
 from mxcoap.matrix import (
     MATRIX_OPTIONS,
     HttpRequest,
     HttpResponse,
+    MapRetry,
+    MatrixError,
     encode_request,
     encode_response,
+    error_response,
 )
 from mxcoap.matrix import Session as MatrixSession
 from mxcoap.matrix import decode_request as _decode_request
 from mxcoap.matrix import decode_response as _decode_response
 from mxcoap.noise import public_key
-from mxcoap.session import MessageReceived, SecureEndpoint
+from mxcoap.session import MessageReceived, SecureEndpoint, SessionEstablished
 from mxcoap.session.handshake import IK1_OVERHEAD, IK2_OVERHEAD
 
 IP_UDP = 28  # IPv4 (20) + UDP (8) bytes per datagram
@@ -51,6 +59,7 @@ HOST_ADDR = ("192.0.2.1", 5683)
 CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")
 MAX_STEPS = 100000  # clock steps per exchange before the simulation calls it stuck
 DEFAULT_DELAY = 0.05  # one-way propagation delay of the simulated link, seconds
+EMPTY_TRANSPORT = 10  # an empty transport datagram (the address proof): header, nonce, tag
 
 # Test hook: the decoders the round trip uses (a test swaps in a broken one).
 decode_request = _decode_request
@@ -128,13 +137,26 @@ class _Edge:
     def __init__(self, sim, name, index):
         self.name = name
         self.addr = ("198.51.100." + str(index + 1), 40000 + index)
-        self.secure = SecureEndpoint(sim.key(), rand=sim.rand, hello=sim.hello)
+        self.agree = MapAgreement(sim.edge_sets)
+        self.secure = SecureEndpoint(sim.key(), rand=sim.rand)
         self.coap = Endpoint(sim.params, rand=sim.rand)
         self.coap.known_options.update(MATRIX_OPTIONS)  # RFC 7252 §5.4.1: not 4.02
+        # The set the host picked last time leads the offer (known peers note; none yet here).
+        self.last = self.secure.known_peers.note(sim.host_public)
+        self.offer = self.agree.offer(self.last)
+        self.reply_len = len(sim.host_agree.answer(self.offer)[0])  # for the handshake count
         self.peer = self.secure.connect(HOST_ADDR, sim.now, remote_static=sim.host_public,
-                                        hello=sim.hello)
+                                        hello=self.offer)
         self.coap.mark_verified(self.peer)  # the secure session vouches for the peer
-        self.session = MatrixSession(sim.map_set)
+        self.session = MatrixSession(self.agree.early(self.last))
+        self.session.first_flight = True
+        self.reason = None
+
+    def established(self, ev):
+        map_set, self.reason = self.agree.accept(ev.hello, self.last)
+        self.session.maps = map_set
+        self.session.first_flight = False
+        self.secure.known_peers.set_note(ev.static_key, map_set.id)
 
 
 class ExchangeResult:
@@ -145,6 +167,7 @@ class ExchangeResult:
         self.response = 0  # host -> edge
         self.datagrams = 0
         self.handshake = 0  # handshake datagram bytes less the CoAP they carried
+        self.map_retries = 0  # first-flight requests sent again with the agreed map set
         self.retransmissions = 0  # CoAP retransmissions (both ends) during the exchange
         self.up = []  # UDP payload sizes edge -> host, in order
         self.down = []
@@ -153,7 +176,8 @@ class ExchangeResult:
 class Simulation:
     """One host and one edge per user, on a shared clock; run(exchange) per HAR exchange."""
 
-    def __init__(self, params=None, map_set=None, seed=1, delay=DEFAULT_DELAY, link_bps=None):
+    def __init__(self, params=None, map_set=None, seed=1, delay=DEFAULT_DELAY, link_bps=None,
+                 edge_sets=None, host_sets=None):
         self._random = random.Random(seed)
         self.delay = delay
         self.link_bps = link_bps
@@ -162,14 +186,17 @@ class Simulation:
         self._seq = 0
         self.params = params or TransmissionParams()
         self.map_set = map_set or maps.builtin()
-        self.hello = self.map_set.id
+        self.edge_sets = list(edge_sets or [self.map_set])
+        self.host_agree = MapAgreement(host_sets or [self.map_set])
         self.now = 0.0
         host_key = self.key()
         self.host_public = public_key(host_key)
-        self.host_secure = SecureEndpoint(host_key, rand=self.rand, hello=self.hello)
+        self.host_secure = SecureEndpoint(
+            host_key, rand=self.rand, hello=lambda offered: self.host_agree.answer(offered)[0])
         self.host_coap = Endpoint(self.params, rand=self.rand)
         self.host_coap.known_options.update(MATRIX_OPTIONS)
         self.host_sessions = {}  # edge static key -> matrix Session
+        self.host_reasons = []
         self.edges = {}
         self._by_addr = {}
         self._scheduled = []  # (time to answer, server exchange handle, CoAP response)
@@ -192,7 +219,7 @@ class Simulation:
 
     # -- the link --------------------------------------------------------------------------------
 
-    def _count(self, data, up):
+    def _count(self, data, up, edge):
         r = self._current
         r.datagrams += 1
         if up:
@@ -202,20 +229,21 @@ class Simulation:
             r.response += len(data) + IP_UDP
             r.down.append(len(data))
         # Handshake datagrams, laid out as docs/parts/session.md and session/initiator.py,
-        # responder.py build them; what is left of each is the CoAP message it carries.
+        # responder.py build them; what is left of each is the CoAP message it carries. The
+        # empty transport datagram that proves the edge's address after IK2 counts too.
         kind = data[0] & 0xF0 if data[0] & 0x80 else 0
-        if kind == 0x90:  # IK1: header, [cookie], Noise overhead, rid, fresh, hello
-            fixed = 1 + (8 if data[0] & 1 else 0) + IK1_OVERHEAD + 2 + 8 + 1 + len(self.hello)
+        if kind == 0x90:  # IK1: header, [cookie], Noise overhead, rid, fresh, hello (offer)
+            fixed = 1 + (8 if data[0] & 1 else 0) + IK1_OVERHEAD + 2 + 8 + 1 + len(edge.offer)
             r.handshake += IP_UDP + fixed
-        elif kind == 0xA0:  # IK2: header and session id, Noise overhead, rid, hello
-            r.handshake += IP_UDP + 3 + IK2_OVERHEAD + 2 + 1 + len(self.hello)
-        elif kind:
+        elif kind == 0xA0:  # IK2: header and session id, Noise overhead, rid, hello (reply)
+            r.handshake += IP_UDP + 3 + IK2_OVERHEAD + 2 + 1 + edge.reply_len
+        elif kind or (up and len(data) == EMPTY_TRANSPORT):
             r.handshake += IP_UDP + len(data)
 
     def _send(self, data, up, edge):
         """Put a datagram on the link: FIFO per direction, serialised at link_bps (if set),
         then `delay` seconds of propagation."""
-        self._count(data, up)
+        self._count(data, up, edge)
         start = max(self.now, self._free[up])
         ser = (len(data) + IP_UDP) * 8.0 / self.link_bps if self.link_bps else 0.0
         self._free[up] = start + ser
@@ -244,12 +272,20 @@ class Simulation:
                     self._send(data, True, e)
                     moved = True
                 for ev in _events(e.secure):
+                    if isinstance(ev, SessionEstablished):
+                        e.established(ev)
                     if isinstance(ev, MessageReceived):
                         e.coap.receive_datagram(ev.data, ev.peer_id, self.now)
                         moved = True
                 for ev in _events(e.coap):
                     self._on_edge_event(e, ev)
             for ev in _events(self.host_secure):
+                if isinstance(ev, SessionEstablished):
+                    _, map_set, reason = self.host_agree.answer(ev.hello)
+                    session = MatrixSession(map_set)
+                    session.first_maps = self.host_agree.held(ev.hello)
+                    self.host_sessions[ev.peer_id] = session
+                    self.host_reasons.append(reason)
                 if isinstance(ev, MessageReceived):
                     self.host_coap.mark_verified(ev.peer_id)
                     self.host_coap.receive_datagram(ev.data, ev.peer_id, self.now)
@@ -269,11 +305,13 @@ class Simulation:
     def _on_host_event(self, ev):
         if not isinstance(ev, RequestReceived):
             return
-        session = self.host_sessions.get(ev.addr)
-        if session is None:
-            session = self.host_sessions[ev.addr] = MatrixSession(self.map_set)
+        session = self.host_sessions[ev.addr]
         x = self._exchange
-        back = decode_request(ev.request, session)
+        try:
+            back = decode_request(ev.request, session)
+        except MatrixError as err:  # Mx-Maps naming a set the host lacks: Mx-Error 4
+            self._scheduled.append((self.now, ev.handle, error_response(err)))
+            return
         diffs = compare_request(back, x["request"])
         if diffs:
             raise RoundTripError(x["name"] + ": request differs after the round trip: "
@@ -288,7 +326,18 @@ class Simulation:
         if isinstance(ev, RequestFailed):
             raise BenchError(x["name"] + ": CoAP request failed: " + repr(ev.error))
         if isinstance(ev, ResponseReceived):
-            back = decode_response(ev.response, e.session, x["matrix_exchange"])
+            try:
+                back = decode_response(ev.response, e.session, x["matrix_exchange"])
+            except MapRetry:
+                # The host lacks the set offered first and forwarded nothing: once more,
+                # encoded with the agreed set (docs/parts/maps.md, "First flight").
+                if x["retried"]:
+                    raise
+                x["retried"] = True
+                self._current.map_retries += 1
+                msg, x["matrix_exchange"] = encode_request(x["request"], e.session)
+                x["handle"] = e.coap.send_request(msg, e.peer, self.now)
+                return
             diffs = compare_response(back, x["response"])
             if diffs:
                 raise RoundTripError(x["name"] + ": response differs after the round trip: "
@@ -320,7 +369,8 @@ class Simulation:
         before = self._retransmissions()
         msg, mx = encode_request(request, e.session)
         self._exchange = x = {"name": name, "request": request, "response": response,
-                              "wait": wait_s, "matrix_exchange": mx, "done": False}
+                              "wait": wait_s, "matrix_exchange": mx, "done": False,
+                              "retried": False}
         x["handle"] = e.coap.send_request(msg, e.peer, self.now)
         self._pump()
         steps = 0
