@@ -223,7 +223,7 @@ def test_memory_bounded_under_big_requests():
 MODE_OPTION = 65000  # an elective option the test server declares: how to answer
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 2**31), st.floats(0, 0.35), st.floats(0, 1.0), st.floats(0, 0.2),
        st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 3000), st.integers(0, 3),
                           st.booleans(), st.sampled_from([1, 2, 3, 5])),
@@ -287,5 +287,61 @@ def test_exchanges_end_once_with_the_right_body(seed, loss, reorder, dup, reques
             if ev.response.code == CONTENT:
                 assert ev.response.payload == bytes((down + i) & 0xFF for i in range(down))
     assert sorted(ends) == sorted(handles) and set(ends.values()) == {1}, ends
+    for ep in net.endpoints.values():
+        assert ep.stats["internal_errors"] == 0, repr(ep.last_error)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 2**31), st.floats(0, 0.3), st.floats(0, 1.0), st.floats(0, 0.2),
+       st.lists(st.tuples(st.integers(0, 2500), st.booleans()), min_size=1, max_size=8),
+       st.booleans(), st.integers(2, 6))
+def test_notifications_arrive_in_order_and_whole(seed, loss, reorder, dup, notes, verified,
+                                                 szx):
+    """An observation over a lossy, reordering, duplicating network: the client sees a
+    subsequence of the representations the server sent, in order, each one whole."""
+    from coap_net import Net
+    from mxcoap.coap import NON, OBSERVE, ResponseReceived
+
+    net = Net(seed=seed, loss=loss, reorder=reorder, duplicate=dup)
+    client_addr, server_addr = ("10.2.0.1", 1), ("10.2.0.2", 2)
+    handles = []
+    sent = [b"r0"]
+
+    def handler(ep, ev, now):
+        if isinstance(ev, RequestReceived):
+            # The current representation, for the registration and any fresh GET (a client
+            # refetching a notification whose blocks changed under it).
+            if ev.request.opt(OBSERVE) is not None:
+                handles.append(ev.handle)
+            ep.respond(ev.handle, Message(code=CONTENT, payload=sent[-1]), now)
+
+    params = TransmissionParams(max_retransmit=8, block_szx=szx)
+    client = net.add(client_addr, params)
+    server = net.add(server_addr, params, handler=handler)
+    if verified:
+        server.mark_verified(client_addr)
+    m = Message(CON, GET, 0, b"", [(OBSERVE, b""), (URI_PATH, b"o")])
+    h = client.send_request(m, server_addr, 0.0)
+    net.run(until=200.0)
+    for i, (size, con) in enumerate(notes):
+        if not handles:
+            break
+        body = bytes(((i * 7 + k) & 0xFF) for k in range(size)) + b"#" + str(i).encode()
+        sent.append(body)
+        try:
+            server.notify(handles[0], Message(CON if con else NON, CONTENT, payload=body),
+                          net.now)
+        except Exception:
+            break  # the observation ended (RST, or a CON notification timed out)
+        net.run(until=net.now + 60.0)
+    net.run(until=net.now + 600.0)
+    got = [ev.response.payload for ev in net.events[client_addr]
+           if isinstance(ev, ResponseReceived) and ev.handle is h]
+    pos = -1
+    for payload in got:
+        assert payload in sent, payload[-8:]
+        idx = sent.index(payload)
+        assert idx > pos, (idx, pos)
+        pos = idx
     for ep in net.endpoints.values():
         assert ep.stats["internal_errors"] == 0, repr(ep.last_error)

@@ -8,6 +8,7 @@ ETag; a 4.01 with Echo (RFC 9175 §2.4) is retried once with the Echo value.
 from mxcoap.coap.errors import BlockwiseError, RequestTimeout
 from mxcoap.coap.message import Message
 from mxcoap.coap.numbers import (
+    BAD_OPTION,
     BLOCK1,
     BLOCK2,
     CON,
@@ -73,6 +74,7 @@ class ClientRequest:
         self.obs_time = None
         self.obs_value = None  # Observe of the notification a child request completes
         self.stale = False  # set by on_response when the response was a late copy, ignored
+        self.child = None  # the request fetching the rest of a large notification
 
     @property
     def handle(self):
@@ -226,6 +228,11 @@ class ClientRequest:
     def _take_final(self, msg, now):
         value = msg.opt(BLOCK2)
         if value is None:
+            if (self.b2_phase and msg.code == BAD_OPTION and self.code in (GET, FETCH)
+                    and self.b2_restarts < MAX_ETAG_RESTARTS):
+                # RFC 7959 §2.4: a block beyond the end: the representation shrank meanwhile.
+                self._restart_block2(now)
+                return
             # Not (or no longer) blockwise: an error for a follow-up, or the whole body at once.
             self.b2_buf = None
             self._deliver(msg, now)
@@ -284,8 +291,14 @@ class ClientRequest:
         self._deliver(whole, now)
 
     def _deliver(self, msg, now):
-        if self.parent is not None and self.obs_value is not None:
-            msg.set_option(OBSERVE, self.obs_value)
+        if self.parent is not None:
+            if not 64 <= msg.code < 96:
+                # The rest of a notification could not be fetched; the observation goes on
+                # and a newer notification will come (RFC 7959 §2.6).
+                self.ep._finish_client(self, now, abandoned=False)
+                return
+            if self.obs_value is not None:
+                msg.set_option(OBSERVE, self.obs_value)
         keep = (self.observe and msg.opt(OBSERVE) is not None and 64 <= msg.code < 96)
         if keep:
             self.echo_retries = 0
@@ -319,6 +332,12 @@ class ClientRequest:
         if seq is not None:
             self.obs_last = seq
             self.obs_time = now
+        child = self.child
+        if child is not None:
+            # A newer notification makes the one still being fetched stale: drop it, so that
+            # notifications are delivered in order (RFC 7641 §3.4).
+            self.child = None
+            self.ep._finish_client(child, now, abandoned=True)
         if seq is None or not 64 <= msg.code < 96:
             # The server ended the observation (RFC 7641 §3.2).
             self.ep._finish_client(self, now, abandoned=False)

@@ -314,6 +314,9 @@ class Endpoint(ServerRole):
         if cr.state == "done":
             return
         cr.state = "done"
+        if cr.child is not None:  # an observation that ends takes its pending fetch with it
+            child, cr.child = cr.child, None
+            self._finish_client(child, now, abandoned=True)
         cr.body = b""  # references to a finished request (NON records) must not pin its body
         cr.b2_buf = None
         self._timed.discard(cr)
@@ -348,6 +351,7 @@ class Endpoint(ServerRole):
         child.b2_szx = szx
         child.b2_num = child.b2_len // szx_to_size(szx)
         child.obs_value = msg.opt(OBSERVE)
+        parent.child = child
         self._enqueue(child, now)
 
     # --- internals: receiving --------------------------------------------------------------
