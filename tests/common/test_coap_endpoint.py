@@ -502,6 +502,30 @@ class TestHostileInput(unittest.TestCase):
         self.assertEqual([(m.mtype, m.code, m.payload) for m in out], [(ACK, CONTENT, b"fine")])
 
 
+class TestNonNotifications(unittest.TestCase):
+    def test_every_eighth_non_notification_goes_as_con(self):
+        net = Net()
+        net.add(C, seed=17)
+        handles = []
+
+        def handler(ep, ev, now):
+            if isinstance(ev, RequestReceived):
+                handles.append(ev.handle)
+                ep.respond(ev.handle, Message(code=CONTENT, payload=b"0"), now)
+
+        server = net.add(S, handler=handler)
+        server.mark_verified(C)
+        net.endpoints[C].send_request(get("/o", options=[(OBSERVE, b"")]), S, 0.0)
+        net.run()
+        for i in range(16):
+            server.notify(handles[0], Message(NON, CONTENT, payload=str(i).encode()), net.now)
+            net.run()
+        types = [m.mtype for _, m in decoded(net, S, C)][1:]
+        self.assertEqual(len(types), 16)
+        self.assertEqual([i for i, t in enumerate(types) if t == CON], [7, 15])
+        self.assertEqual(len(net.events[C]), 17)
+
+
 class TestSlowLink(unittest.TestCase):
     def test_for_link_100(self):
         p = TransmissionParams.for_link(100)

@@ -35,6 +35,7 @@ class Peer:
         self.tag_quarantine = {}  # tag -> time it may be reused (RFC 9175 §3.4)
         self.next_tag = 0
         self.server_exchanges = 0  # requests handed to the application, not yet answered
+        self.non_run = 0  # NON notifications sent in a row (CoCoA §5 rule 1)
         self.last_seen = now
 
     def idle(self):

@@ -39,6 +39,8 @@ from mxcoap.coap.numbers import (
 )
 from mxcoap.coap.options import decode_block, decode_uint, encode_block, encode_uint, szx_to_size
 
+NON_RUN_LIMIT = 7  # NON notifications in a row before one goes as CON (CoCoA §5)
+
 
 def _digest(payload):
     """A short stand-in for a request body in a key, so that keys do not pin large bodies."""
@@ -133,8 +135,16 @@ class ServerRole:
             raise CoapUsageError("not an active observation")
         check_encodable(message)
         handle.block2 = None
+        mtype = CON if message.mtype == CON else NON
+        peer = self._peers.get(handle.addr)
+        if peer is not None:
+            # draft-ietf-core-cocoa §5 rule 1: of any 16 consecutive non-response messages to a
+            # peer at least 2 are CON; every 8th notification in a run of NONs goes as CON.
+            if mtype == NON and peer.non_run >= NON_RUN_LIMIT:
+                mtype = CON
+            peer.non_run = 0 if mtype == CON else peer.non_run + 1
         self._send_response(handle, message.code, list(message.options), message.payload, now,
-                            CON if message.mtype == CON else NON)
+                            mtype)
 
     def _on_request(self, msg, addr, peer, now):
         rec = peer.dedup.get(msg.mid)
