@@ -39,9 +39,24 @@ class TestTransportHeader(unittest.TestCase):
         self.assertEqual(H.encode_transport_header(5, 2, 0x1234), b"\x25\x12\x34")
         self.assertEqual(H.encode_transport_header(300, 4, 1), b"\x5f\x01\x2c\x00\x00\x00\x01")
 
+    def test_compact(self):
+        # 0 11 SSS NN: session id 0..7 and the counter's low 2 bits in byte 0, no nonce byte.
+        self.assertEqual(H.encode_transport_header(5, 0, 0x2A), b"\x76")
+        self.assertEqual(H.decode_transport_header(b"\x76" + bytes(8)), (5, 0, 2, 1))
+        for sid in range(8):
+            for counter in range(9):
+                head = H.encode_transport_header(sid, 0, counter)
+                self.assertEqual(H.decode_transport_header(head + bytes(8)),
+                                 (sid, 0, counter & 3, 1))
+        with self.assertRaises(HeaderError):
+            H.encode_transport_header(8, 0, 0)  # only ids 0..7
+        self.assertEqual(H.nonce_length_for(1, 96, 24000, 2), 0)
+        self.assertEqual(H.nonce_length_for(2, 96, 24000, 2), 1)
+        self.assertEqual(H.nonce_length_for(0, 96, 24000), 1)
+
     def test_malformed(self):
         with self.assertRaises(HeaderError):
-            H.decode_transport_header(b"\x60" + bytes(20))  # LL = 11 reserved
+            H.decode_transport_header(b"\x60" + bytes(7))  # compact, one byte short of a tag
         with self.assertRaises(HeaderError):
             H.decode_transport_header(b"\x05\x00" + bytes(7))  # one byte short of a tag
         with self.assertRaises(HeaderError):
@@ -162,7 +177,10 @@ class TestRecord(unittest.TestCase):
     def test_round_trip_and_overhead(self):
         a, b = _pair()
         d = a.seal(4, b"hello")
-        self.assertEqual(len(d), 1 + 1 + 5 + 8)
+        self.assertEqual(len(d), 1 + 5 + 8)  # compact byte 0: 9 bytes of overhead
+        self.assertEqual(_open(b, d), b"hello")
+        d = a.seal(9, b"hello")
+        self.assertEqual(len(d), 1 + 1 + 5 + 8)  # id 9: byte 0 and a 1-byte nonce
         self.assertEqual(_open(b, d), b"hello")
         d2 = b.seal(7, b"")
         self.assertEqual(_open(a, d2), b"")
@@ -182,8 +200,27 @@ class TestRecord(unittest.TestCase):
         with self.assertRaises(ReplayedError):
             _open(b, d)
 
-    def test_nonce_grows_when_unanswered(self):
+    def test_compact_survives_a_few_losses(self):
         a, b = _pair()
+        for lost in range(6):  # the peer missed `lost` datagrams, then answered an older one
+            for _ in range(lost):
+                a.seal(1, b"lost")
+            _open(a, b.seal(2, b"ack"))  # the sender's gap is 0 again: compact
+            d = a.seal(1, b"x")
+            self.assertEqual(len(d), 1 + 1 + 8)
+            self.assertEqual(_open(b, d), b"x")
+        # A late compact datagram, overtaken by four: still found (one window below).
+        old = a.seal(1, b"old")
+        _open(a, b.seal(2, b"ack"))
+        for _ in range(4):
+            _open(b, a.seal(1, b"new"))
+            _open(a, b.seal(2, b"ack"))
+        self.assertEqual(_open(b, old), b"old")
+        with self.assertRaises(ReplayedError):
+            _open(b, old)
+
+    def test_nonce_grows_when_unanswered(self):
+        a, b = _pair(SessionParams(compact_nonce_gap=0))
         sent = [a.seal(1, bytes((i & 0xFF,))) for i in range(300)]
         self.assertEqual(len(sent[0]), 1 + 1 + 1 + 8)
         self.assertEqual(len(sent[96]), 1 + 2 + 1 + 8)
@@ -196,8 +233,20 @@ class TestRecord(unittest.TestCase):
         self.assertEqual(len(d), 1 + 1 + 1 + 8)
         self.assertEqual(_open(b, d), b"x")
 
-    def test_reordering_within_window(self):
+    def test_compact_alternating_and_swapped(self):
         a, b = _pair()
+        for i in range(20):  # request/answer: always compact, across the 2-bit wrap
+            d = a.seal(1, bytes((i,)))
+            self.assertEqual(len(d), 1 + 1 + 8)
+            self.assertEqual(_open(b, d), bytes((i,)))
+            self.assertEqual(_open(a, b.seal(2, b"ok")), b"ok")
+        d1, d2 = a.seal(1, b"1"), a.seal(1, b"2")
+        self.assertEqual(_open(b, d2), b"2")  # overtaken by one: still found
+        self.assertEqual(_open(b, d1), b"1")
+
+    def test_reordering_within_window(self):
+        # With 1-byte nonces (the compact form tolerates reordering by one datagram only).
+        a, b = _pair(SessionParams(compact_nonce_gap=0))
         sent = [a.seal(1, bytes((i,))) for i in range(40)]
         order = list(range(40))
         order.reverse()

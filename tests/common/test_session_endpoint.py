@@ -517,7 +517,7 @@ class TestFlows(unittest.TestCase):
         drain(p.b)
         p.a.send(p.pid, b"", 6.0)
         out = p.move(6.0, p.a, C, p.b)
-        self.assertEqual(len(out[0]), 1 + 1 + 8)
+        self.assertEqual(len(out[0]), 1 + 8)  # compact byte 0 and the tag
         self.assertEqual(drain(p.b), [])
 
     def test_usage_errors(self):

@@ -23,6 +23,7 @@ from .errors import AuthenticationError, HeaderError, PeerKeyError, SessionError
 from .events import MessageReceived, SessionClosed
 from .handshake import IK, XX
 from .header import (
+    COMPACT_SID_MAX,
     IK1,
     IK2,
     MAX_SID,
@@ -285,15 +286,18 @@ class SecureEndpoint:
         return peer
 
     def _alloc_sid(self, obj):
-        # Prefer the ids 0..30 that cost no header byte; pick at random so that a restarted
-        # endpoint rarely reuses the id a peer still holds.
+        # Prefer the ids 0..7 that allow the compact byte 0, then 8..30 that cost no header
+        # byte; pick at random within each so that a restarted endpoint rarely reuses the id a
+        # peer still holds.
         r = self.rand(4)
-        start = r[0] % (SID_INLINE_MAX + 1)
-        for i in range(SID_INLINE_MAX + 1):
-            sid = (start + i) % (SID_INLINE_MAX + 1)
-            if sid not in self._sids:
-                self._sids[sid] = obj
-                return sid
+        compact = COMPACT_SID_MAX + 1
+        for low, n in ((0, compact), (compact, SID_INLINE_MAX + 1 - compact)):
+            start = r[0] % n
+            for i in range(n):
+                sid = low + (start + i) % n
+                if sid not in self._sids:
+                    self._sids[sid] = obj
+                    return sid
         sid = SID_INLINE_MAX + 1 + int.from_bytes(r[1:4], "big") % (MAX_SID - SID_INLINE_MAX)
         while sid in self._sids:
             sid = SID_INLINE_MAX + 1 + (sid - SID_INLINE_MAX) % (MAX_SID - SID_INLINE_MAX)

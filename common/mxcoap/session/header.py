@@ -1,6 +1,8 @@
 """Datagram header codec (docs/parts/session.md, "Datagram header byte", "Transport datagram").
 
-Byte 0 bit 7 clear: a transport datagram `0 LL SSSSS [sid 2] nonce ciphertext tag(8)`.
+Byte 0 bit 7 clear: a transport datagram `0 LL SSSSS [sid 2] nonce ciphertext tag(8)`, or, with
+LL = 11, the compact form `0 11 SSS NN ciphertext tag(8)`: session id 0..7 and the low 2 bits of
+the counter in byte 0 (nonce_len 0 in this API).
 Bit 7 set: a handshake or control datagram, type in bits 6-4, flags in bits 3-0.
 """
 
@@ -27,6 +29,9 @@ _SID_EXT = const(31)
 MAX_SID = const(0xFFFF)
 _NONCE_CODES = {1: 0, 2: 1, 4: 2}
 _NONCE_LENS = (1, 2, 4)
+_COMPACT = const(3)  # LL = 11: session id and counter bits share byte 0
+COMPACT_SID_MAX = const(7)  # ids 0..7 can use the compact form
+COMPACT_BITS = const(2)  # counter bits in a compact byte 0
 
 # The shortest valid body of each handshake type, Noise overhead included (X25519 keys of 32
 # bytes, 16-byte ChaChaPoly tags, the payload layouts of the spec with empty hello and CoAP).
@@ -60,8 +65,11 @@ def kind(data):
     return t
 
 
-def nonce_length_for(gap, short_gap, medium_gap):
-    """Bytes of counter to send when `gap` datagrams went out since the peer was last heard."""
+def nonce_length_for(gap, short_gap, medium_gap, compact_gap=0):
+    """Bytes of counter to send when `gap` datagrams went out since the peer was last heard
+    (0: the compact form, when gap < compact_gap and the receiver's id allows it)."""
+    if gap < compact_gap:
+        return 0
     if gap < short_gap:
         return 1
     if gap < medium_gap:
@@ -70,7 +78,12 @@ def nonce_length_for(gap, short_gap, medium_gap):
 
 
 def encode_transport_header(sid, nonce_len, counter):
-    """Byte 0, the optional 2-byte session id and the low 8*nonce_len bits of counter."""
+    """Byte 0, the optional 2-byte session id and the low 8*nonce_len bits of counter;
+    nonce_len 0: the compact byte 0 (sid <= COMPACT_SID_MAX, low COMPACT_BITS of counter)."""
+    if nonce_len == 0:
+        if sid > COMPACT_SID_MAX:
+            raise HeaderError("session id too large for the compact form")
+        return bytes(((_COMPACT << 5) | (sid << COMPACT_BITS) | (counter & 3),))
     code = _NONCE_CODES[nonce_len]
     if sid <= SID_INLINE_MAX:
         head = bytes(((code << 5) | sid,))
@@ -86,8 +99,10 @@ def decode_transport_header(data):
         raise HeaderError("not a transport datagram")
     b = data[0]
     code = (b >> 5) & 3
-    if code == 3:
-        raise HeaderError("reserved nonce length")
+    if code == _COMPACT:
+        if len(data) < 1 + TAG_LEN:
+            raise HeaderError("transport datagram too short")
+        return (b >> COMPACT_BITS) & COMPACT_SID_MAX, 0, b & 3, 1
     nonce_len = _NONCE_LENS[code]
     sid = b & 0x1F
     pos = 1

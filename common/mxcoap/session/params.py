@@ -20,6 +20,9 @@ class SessionParams:
     max_auth_failures = 1 << 20  # failed authentications on one session before it ends
     rekey_at = 1 << 31  # datagrams per direction before the session ends
     max_datagram = 1280
+    # Compact byte 0 (session id 0..7 and 2 counter bits, no nonce byte) while fewer datagrams
+    # went unanswered: 2 < 4 / 2, as the other gaps below are half their window.
+    compact_nonce_gap = 2
     short_nonce_gap = 96  # 1-byte nonce while fewer datagrams went unanswered
     medium_nonce_gap = 24000  # 2-byte nonce below this, else 4
     reset_tags = 16  # tags of recently sent datagrams remembered to authenticate a RESET

@@ -1,18 +1,20 @@
 """Counter reconstruction (RFC 9000 Appendix A.3) and the replay window (RFC 4303 §3.4.3)."""
 
 from ..compat import const
+from .header import COMPACT_BITS
 
 REPLAY_WINDOW = const(64)
 MAX_COUNTER = (1 << 64) - 1
 
 
 def expand_counter(truncated, nonce_len, expected):
-    """The counter congruent to `truncated` mod 2^(8*nonce_len) that is closest to `expected`.
+    """The counter congruent to `truncated` mod 2^(8*nonce_len) (2^COMPACT_BITS for the compact
+    form, nonce_len 0) that is closest to `expected`.
 
     RFC 9000 Appendix A.3 (DecodePacketNumber), with expected = highest authenticated + 1.
     A wrong guess only makes authentication fail; security never depends on it.
     """
-    win = 1 << (8 * nonce_len)
+    win = 1 << (8 * nonce_len) if nonce_len else 1 << COMPACT_BITS
     hwin = win >> 1
     candidate = (expected & ~(win - 1)) | truncated
     if candidate + hwin <= expected and candidate + win <= MAX_COUNTER:
