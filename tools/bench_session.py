@@ -157,8 +157,9 @@ def sizes():
     print(
         "transport datagram overhead: "
         + str(len(d) - len(COAP30))
-        + " B (1 header byte, 1-byte nonce, 8-byte tag; +1 B for a 2-byte nonce after 96"
-        + " unanswered datagrams, +3 B for a 4-byte one, +2 B for session ids above 30)"
+        + " B (compact header byte with session id 0..7 and 2 counter bits, 8-byte tag; +1 B"
+        + " for a 1-byte nonce after 2 unanswered datagrams or for session ids above 7, +2 B"
+        + " for a 2-byte nonce after 96, +4 B for a 4-byte one, +2 B for session ids above 30)"
     )
 
 
