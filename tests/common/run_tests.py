@@ -28,6 +28,7 @@ TEST_MODULES = [
     "test_session_codec",
     "test_session_keystore",
     "test_session_endpoint",
+    "test_session_proof",
 ]
 
 if __name__ == "__main__":
