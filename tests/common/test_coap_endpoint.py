@@ -340,7 +340,7 @@ class TestRetransmission(unittest.TestCase):
         self.assertEqual(next_timeout(0.4, 3.0), 1.2000000000000002)
 
     def test_small_rto_backs_off_by_three(self):
-        ep = Endpoint(rand=zeros)
+        ep = Endpoint(TransmissionParams(min_rto=0.0), rand=zeros)  # CoCoA with no floor
         peer = ep._peer(S, 0.0)
         peer.rto.measured = True
         peer.rto.rto = 0.5
@@ -353,6 +353,25 @@ class TestRetransmission(unittest.TestCase):
             ep.datagrams_to_send(t)
             times.append(round(t, 6))
         self.assertEqual(times, [0.5, 2.0, 6.5])  # 0.5, then x3: 1.5, 4.5
+
+    def test_measured_rto_has_a_floor(self):
+        # RFC 6298 §2.4: a measured RTO below 1 s is rounded up (min_rto), then x2 (1-3 s).
+        ep = Endpoint(rand=zeros)
+        peer = ep._peer(S, 0.0)
+        peer.rto.measured = True
+        peer.rto.rto = 0.2
+        self.assertEqual(ep.peer_rto(S), 1.0)
+        ep.send_request(get(), S, 0.0)
+        ep.datagrams_to_send(0.0)
+        times = []
+        for _ in range(2):
+            t = ep.get_timer()
+            ep.handle_timer(t)
+            ep.datagrams_to_send(t)
+            times.append(round(t, 6))
+        self.assertEqual(times, [1.0, 3.0])
+        # Never above a configured ACK_TIMEOUT: a LAN profile keeps its short timers.
+        self.assertEqual(TransmissionParams(ack_timeout=0.2).rto_floor, 0.2)
 
     def test_nstart_queues(self):
         net = Net()
@@ -411,7 +430,9 @@ class TestDuplicatesAndSeparate(unittest.TestCase):
         net.run()
         msgs = decoded(net, S, C)
         self.assertEqual([(m.mtype, m.code) for _, m in msgs], [(ACK, 0), (CON, CONTENT)])
-        self.assertAlmostEqual(msgs[0][0], 0.05 + 1.0)  # empty ACK after separate_delay
+        # Empty ACK half of the client's least RTO (1 s) after the request arrived: it is back
+        # before the client could retransmit (params.empty_ack_delay).
+        self.assertAlmostEqual(msgs[0][0], 0.05 + 0.5)
         acks = decoded(net, C, S)[1:]
         self.assertEqual([(m.mtype, m.code, m.mid) for _, m in acks], [(ACK, 0, msgs[1][1].mid)])
         self.assertEqual([e.response.payload for e in net.events[C]], [b"late"])

@@ -5,6 +5,8 @@ Two RFC 6298 estimators: strong (exchanges answered with no retransmission, K=4)
 third retransmission are ignored. The overall RTO moves towards the estimator that just changed:
 RTO := 0.5 E_strong + 0.5 RTO, or RTO := 0.25 E_weak + 0.75 RTO (§4.2). Aging (§4.3): an RTO
 below 1 s not updated for 16 RTO doubles; above 3 s not updated for 4 RTO becomes 1 s + RTO/2.
+mxcoap adds a floor under the RTO a new exchange uses (RFC 6298 §2.4; TransmissionParams.min_rto);
+the estimator's own state is kept as the draft computes it.
 """
 
 ALPHA = 0.125  # RFC 6298 §2.3
@@ -42,8 +44,9 @@ class _Rfc6298:
 class CocoaEstimator:
     """The per-destination RTO state of CoCoA (three variables plus the RTT estimators)."""
 
-    def __init__(self, initial=2.0, now=0.0):
+    def __init__(self, initial=2.0, now=0.0, floor=0.0):
         self.initial = initial
+        self.floor = floor  # lower bound on what current() returns once measured
         self.strong = _Rfc6298(K_STRONG, initial)
         self.weak = _Rfc6298(K_WEAK, initial)
         self.rto = initial
@@ -65,10 +68,15 @@ class CocoaEstimator:
 
     def current(self, now, parallel=0):
         """The RTO for a new exchange; blind estimate times (parallel + 1) before any sample
-        (§4.1: "2 s times the number of parallel exchanges")."""
+        (§4.1: "2 s times the number of parallel exchanges"). A measured RTO is raised to
+        `floor`: RFC 6298 §2.4 rounds an RTO below 1 s up to 1 s against spurious
+        retransmissions; RFC 8961 §4 leaves the bound to the protocol. CoCoA's strong estimator
+        converges on SRTT when answers come at a steady pace, so without a floor a request the
+        server answers a little later than usual is sent twice."""
         if not self.measured:
             return self.initial * (parallel + 1)
-        return self.age(now)
+        rto = self.age(now)
+        return rto if rto >= self.floor else self.floor
 
     def update(self, rtt, retransmissions, now):
         """Feed one RTT sample; returns True when it was used."""

@@ -6,8 +6,8 @@ Rules kept here (RFC 7252 unless named):
   ping and gets an RST; nothing raised by bad input leaves the endpoint.
 - §4.5 duplicates: a CON seen within EXCHANGE_LIFETIME gets the same reply bytes again and the
   application sees the request once; a duplicate NON is ignored for NON_LIFETIME.
-- §5.2 piggybacked responses when respond() comes within `separate_delay`, else an empty ACK now
-  and a CON separate response later; §5.3.2 responses match on token and peer address.
+- §5.2 piggybacked responses when respond() comes within `empty_ack_delay` (params.py), else an
+  empty ACK now and a CON separate response later; §5.3.2 responses match on token and peer address.
 - §4.7 NSTART per peer, further requests queued; retransmission timing from CoCoA (cocoa.py).
 - RFC 9175 §2.4 amplification: an unverified peer gets at most factor x the bytes it sent; a
   response that would exceed it is held and replaced by 4.01 with an Echo option.
@@ -137,7 +137,10 @@ class Endpoint(ServerRole):
         peer = self._peers.get(addr)
         if peer is None:
             return self.params.ACK_TIMEOUT
-        return peer.rto.rto if now is None else peer.rto.current(now)
+        if now is None:
+            rto = peer.rto.rto
+            return rto if rto >= peer.rto.floor or not peer.rto.measured else peer.rto.floor
+        return peer.rto.current(now)
 
     # --- client API ------------------------------------------------------------------------
     def send_request(self, message, addr, now):

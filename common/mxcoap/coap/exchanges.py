@@ -23,7 +23,7 @@ class Peer:
 
     def __init__(self, addr, params, now):
         self.addr = addr
-        self.rto = CocoaEstimator(params.ACK_TIMEOUT, now)
+        self.rto = CocoaEstimator(params.ACK_TIMEOUT, now, params.rto_floor)
         self.amp = Amplification(params.amplification_factor)
         self.dedup = {}  # mid -> DedupRecord
         self.active = 0  # client interactions using an NSTART slot (RFC 7252 §4.7)

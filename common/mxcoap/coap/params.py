@@ -18,7 +18,7 @@ class TransmissionParams:
                  max_reassembly=65536, max_message_size=1152, amplification_factor=3,
                  echo_window=60.0, max_peers=64, max_exchanges_per_peer=32,
                  max_reassembly_buffers=8, max_response_cache=16, cocoa=True,
-                 response_timeout=None, amplification_blocks=False):
+                 response_timeout=None, amplification_blocks=False, min_rto=1.0):
         if not 0 <= block_szx <= 6:
             raise ValueError("block_szx must be 0-6")
         if ack_random_factor < 1.0:
@@ -61,6 +61,13 @@ class TransmissionParams:
         self.max_reassembly_buffers = int(max_reassembly_buffers)  # Block1 uploads at once
         self.max_response_cache = int(max_response_cache)  # Block2 bodies / held responses
         self.cocoa = cocoa  # False: plain RFC 7252 binary backoff from ACK_TIMEOUT
+        # Lower bound on a measured CoCoA RTO (RFC 6298 §2.4: 1 s), never above ACK_TIMEOUT (a
+        # configured ACK_TIMEOUT below it asks for a faster link). CoCoA's estimator alone
+        # settles on the RTT of quick answers, so an answer a few tens of ms slower than usual
+        # was retransmitted; the floor also gives the server a known time to send its empty ACK
+        # in (empty_ack_delay).
+        self.min_rto = float(min_rto)
+        self.rto_floor = self.min_rto if self.min_rto < self.ACK_TIMEOUT else self.ACK_TIMEOUT
         # How long a client waits for a separate or NON response after its request was sent.
         self.response_timeout = (self.EXCHANGE_LIFETIME if response_timeout is None
                                  else float(response_timeout))
@@ -81,6 +88,19 @@ class TransmissionParams:
     def initial_rto(self, datagram_len):
         """The RFC 7252 base timeout plus the serialisation allowance at `link_rate_bps`."""
         return self.ACK_TIMEOUT + self.link_allowance(datagram_len)
+
+    def empty_ack_delay(self, srtt=0.0):
+        """How long the server waits for the application before it sends an empty ACK
+        (RFC 7252 §5.2.2): at most `separate_delay`, and early enough that the ACK reaches a
+        client with these parameters before its first retransmission. That client retransmits
+        no sooner than rto_floor plus the time of its request and of a full answer
+        (link_allowance) after sending; the request's own time is spent before the server sees
+        it, the round trip `srtt` (the server's estimate for that peer, 0 if unknown) and the
+        empty ACK's time are spent after; the server takes half of what is left."""
+        left = (self.rto_floor + self.serialisation_time(self.max_message_size)
+                - self.serialisation_time(4) - srtt)
+        wait = left / 2 if left > 0 else 0.0
+        return wait if wait < self.separate_delay else self.separate_delay
 
     @staticmethod
     def for_link(bps, **overrides):

@@ -259,7 +259,13 @@ class ServerRole:
         # given up after EXCHANGE_LIFETIME (NON_LIFETIME for NON) anyway.
         ex.expires = now + (self.params.EXCHANGE_LIFETIME if ex.mtype == CON
                             else self.params.NON_LIFETIME)
-        ex.deadline = now + self.params.separate_delay if ex.mtype == CON else ex.expires
+        if ex.mtype == CON:
+            # RFC 7252 §5.2.2: the empty ACK must come before the client retransmits, so the
+            # wait depends on the link and on the round trip to this peer (params.py).
+            srtt = peer.rto.strong.srtt if self.params.cocoa else None
+            ex.deadline = now + self.params.empty_ack_delay(srtt or 0.0)
+        else:
+            ex.deadline = ex.expires
         self._timed.add(ex)
         self._events.append(RequestReceived(ex, request, addr))
 
