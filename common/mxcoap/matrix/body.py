@@ -48,7 +48,9 @@ class Encoder:
         if i is not None:
             return value_item(i)
         form = ids.compact(s, self.maps.server_index)
-        if self.interner is not None and not txn and ids.internable(s):
+        if txn:
+            return s if form is None else ids.txn_form(form)
+        if self.interner is not None and ids.internable(s):
             found = self.interner.lookup(s)
             if found is not None:
                 confirmed, idx = found
@@ -138,7 +140,7 @@ class Decoder:
                 raise MatrixDecodeError("value code " + str(i) + " outside the map set")
             return self.maps.values[i]
         if isinstance(item, bytes):
-            kind, rest = ids.split_kind(item)
+            kind, rest = ids.split_txn(item) if txn else ids.split_kind(item)
             if kind == ids.K_REF:
                 if len(rest) != 1:
                     raise MatrixDecodeError("malformed reference")

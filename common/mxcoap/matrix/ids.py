@@ -17,7 +17,8 @@ unpadded url-safe base64 of a 32-byte hash). Every other form starts with a kind
     K_RAWSEG    0x0a  ASCII: a path segment exactly as the client percent-encoded it
     K_PAD       0x0b  a form that would otherwise be 32 bytes long, behind one padding byte
     K_EVENT_SRV 0x0c  server index, opaque:    "$" + opaque + ":" + server (room versions 1-2)
-    K_UUID      0x0d  16 bytes: a lowercase canonical UUID string (matrix-nio transaction ids)
+    K_UUID      0x0d  16 bytes: a lowercase canonical UUID string (matrix-nio transaction ids);
+                      in a txnId path slot it goes bare, without the kind (txn_form)
     K_TXN_M     0x0e  6-byte t, then n (0-8 bytes, minimal): "m" + t + "." + n in decimal
                       (matrix-js-sdk/Element transaction ids: "m" + milliseconds + "." + counter)
     K_STREAM    0x0f  "s" or "t", then unsigned LEB128 numbers: a Synapse stream token
@@ -53,6 +54,7 @@ K_STREAM = const(15)
 MAX_TOKEN_NUMBERS = const(32)  # numbers in one stream token (Synapse uses about 15)
 
 HASH_LEN = const(32)
+UUID_LEN = const(16)
 _B64_LEN = const(43)  # unpadded base64 of 32 bytes
 
 _SERVER_KINDS = {"@": K_USER, "#": K_ALIAS, "!": K_ROOM_SRV, "$": K_EVENT_SRV}
@@ -103,6 +105,29 @@ def with_kind(kind, data):
     if len(out) == HASH_LEN:
         out = bytes((K_PAD,)) + out
     return out
+
+
+def txn_form(form):
+    """A compact form as it goes in a txnId path slot: a UUID bare (16 bytes, no kind byte);
+    any other form of exactly 16 bytes behind K_PAD, so that 16 bytes there always mean UUID."""
+    if len(form) == UUID_LEN + 1 and form[0] == K_UUID:
+        return form[1:]
+    if len(form) == UUID_LEN:
+        return bytes((K_PAD,)) + form
+    return form
+
+
+def split_txn(data):
+    """(kind, rest) of a form in a txnId path slot (the inverse of txn_form)."""
+    n = len(data)
+    if n == UUID_LEN:
+        return K_UUID, data
+    if n == UUID_LEN + 1 and data[0] in (K_PAD, K_UUID):
+        # K_PAD here steps a form off 16 bytes; a kinded UUID would be a second spelling.
+        if data[0] == K_UUID or data[1] == K_PAD:
+            raise MatrixDecodeError("non-canonical form in a txnId slot")
+        return data[1], data[2:]
+    return split_kind(data)
 
 
 def _uuid_bytes(s):

@@ -3,8 +3,8 @@
     CoAP code      the method (GET 0.01, POST 0.02, PUT 0.03, DELETE 0.04, PATCH 0.06); any other
                    method is 0.02 with Mx-Method holding its name
     Uri-Path       the path: either the raw path exactly as sent (first byte "/"), or a CBOR
-                   sequence [route code, one item per path parameter, style if not 0], split into
-                   options of at most 255 bytes that are concatenated again on receipt
+                   sequence [route code, one item per path parameter, style if not the default],
+                   split into options of at most 255 bytes that are concatenated again on receipt
     Uri-Query      one option per "&"-separated part of the query, in order (below)
     Mx-Auth        the access token (session.py); absent means token slot 0
     Mx-Ack         interned indices learned from responses (session.py)
@@ -49,8 +49,9 @@ _Q_FORM = const(0xA0)  # code | 0xa0: the value's compact form (ids.py), e.g. a 
 # 0x80-0xbf never start UTF-8 text, so these two never collide with a verbatim part.
 
 # Characters a style leaves unescaped besides A-Z a-z 0-9 (RFC 3986 §2.3, §3.3):
-# 0 JavaScript encodeURIComponent (Element, matrix-js-sdk: the default costs no byte),
-# 1 strict (Python quote(safe=""): matrix-nio, mautrix), 2 every pchar (raw sigils and colons).
+# 0 JavaScript encodeURIComponent (Element, matrix-js-sdk), 1 strict (Python quote(safe=""):
+# matrix-nio, mautrix-python), 2 every pchar (raw sigils and colons). The default (no byte) is
+# 1 when the txnId is a UUID, else 0 (_default_style).
 STYLES = ("-._~!*'()", "-._~", "-._~!$&'()*+,;=:@")
 _HEXU = "0123456789ABCDEF"
 _HEXB = b"0123456789ABCDEFabcdef"
@@ -123,6 +124,29 @@ def _chunks(data, first, more_prefix):
     return out
 
 
+def _default_style(route, items):
+    """The style a request has when it sends none: 1 (strict) when its txnId is a UUID, the
+    transaction ids of matrix-nio and mautrix-python, which percent-encode strictly; else 0."""
+    for i in range(len(route.params)):
+        item = items[i]
+        if route.params[i] == TXN_PARAM and isinstance(item, bytes) and len(item) == ids.UUID_LEN:
+            return 1
+    return 0
+
+
+def _param_items(route, raws, decoded, style, enc):
+    items = []
+    for i in range(len(raws)):
+        text = decoded[i]
+        txn = route.params[i] == TXN_PARAM
+        if text is not None and pct_encode(text, style) == raws[i]:
+            items.append(enc.string(text, True, txn))
+        else:
+            form = ids.with_kind(ids.K_RAWSEG, raws[i].encode("utf-8"))
+            items.append(ids.txn_form(form) if txn else form)
+    return items
+
+
 def _encode_params(route, raws, enc):
     decoded = [pct_decode(raw) for raw in raws]
     fits = []
@@ -136,14 +160,17 @@ def _encode_params(route, raws, enc):
     for s in range(1, len(STYLES)):
         if fits[s] > fits[style]:
             style = s
-    items = []
-    for i in range(len(raws)):
-        text = decoded[i]
-        if text is not None and pct_encode(text, style) == raws[i]:
-            items.append(enc.string(text, True, route.params[i] == TXN_PARAM))
-        else:
-            items.append(ids.with_kind(ids.K_RAWSEG, raws[i].encode("utf-8")))
-    if style:
+    mark = len(enc.defs)
+    items = _param_items(route, raws, decoded, style, enc)
+    default = _default_style(route, items)
+    if style != default and fits[default] == fits[style]:
+        # As good a fit without the style item: encode again (the txnId item, which decides
+        # the default, is a UUID whatever the style, as a UUID holds only unreserved characters).
+        while len(enc.defs) > mark:
+            enc.defs.pop()
+        style = default
+        items = _param_items(route, raws, decoded, style, enc)
+    if style != default:
         items.append(style)
     return items
 
@@ -180,22 +207,24 @@ def decode_path(values, dec):
     if route is None:
         raise MatrixDecodeError("unknown route code " + repr(code))
     n = len(route.params)
-    style = 0
-    if len(items) == n + 2:
-        style = items[n + 1]
-        if style not in (1, 2) or style is True:
-            raise MatrixDecodeError("bad percent-encoding style")
-    elif len(items) != n + 1:
+    if len(items) != n + 1 and len(items) != n + 2:
         raise MatrixDecodeError("wrong number of path parameters")
+    style = _default_style(route, items[1:])
+    if len(items) == n + 2:
+        given = items[n + 1]
+        if given not in (0, 1, 2) or given is True or given is False or given == style:
+            raise MatrixDecodeError("bad percent-encoding style")
+        style = given
     raws = []
     for i in range(n):
         item = items[i + 1]
+        txn = route.params[i] == TXN_PARAM
         if isinstance(item, bytes):
-            kind, rest = ids.split_kind(item)
+            kind, rest = ids.split_txn(item) if txn else ids.split_kind(item)
             if kind == ids.K_RAWSEG:
                 raws.append(ids.text(rest))
                 continue
-        text = dec.string(item, True, route.params[i] == TXN_PARAM)
+        text = dec.string(item, True, txn)
         raws.append(pct_encode(text, style))
     return route.build(raws), route
 
