@@ -176,6 +176,49 @@ class TestLossFree(unittest.TestCase):
         self.assertGreater(params.empty_ack_delay(0.6), 4.0)
 
 
+class TestLayerBelowOverhead(unittest.TestCase):
+    """A handshake around the first request (the session layer's IK1/IK2) takes link time the
+    CoAP endpoint cannot see; Endpoint.add_overhead tells it."""
+
+    def _first_request(self, tell):
+        params = TransmissionParams.for_link(100)
+        net = Net(delay=0.3, bps=100)
+        client = net.add(C, params, seed=28)
+        app = Delayed(net, lambda r: 0.0, lambda r: b"v" * 64, params)
+        out, back = 150, 100  # handshake bytes around the request and around its answer
+        first = []
+
+        def hook(src, dst, data, index):
+            if src == C and not first:
+                first.append(data)
+                # The layer below occupies each direction for its extra bytes.
+                net.busy[(C, S)] = net.now + out * 8 / 100.0
+                net.busy[(S, C)] = net.now + (out + len(data) + 28) * 8 / 100.0 + 0.3 + \
+                    back * 8 / 100.0
+                if tell:
+                    client.add_overhead(S, data, out, back)
+            return False
+
+        net.drop = hook
+        evs, n = exchange(net, app, "/versions", "first-with-handshake-" + str(tell))
+        self.assertEqual(evs[0].response.payload, b"v" * 64)
+        return n, client.peer_rto(S)
+
+    def test_told_overhead_no_retransmission(self):
+        n, rto = self._first_request(True)
+        self.assertEqual(n, 0)
+        self.assertLessEqual(rto, 2.0)  # the RTT sample has the handshake's time taken out
+
+    def test_untold_overhead_is_retransmitted(self):
+        n, rto = self._first_request(False)
+        self.assertGreater(n, 0)
+
+    def test_datagram_overhead_counts_in_serialisation(self):
+        p = TransmissionParams(link_rate_bps=100, datagram_overhead=9)
+        self.assertAlmostEqual(p.serialisation_time(10), (10 + 28 + 9) * 8 / 100.0)
+        self.assertEqual(TransmissionParams(datagram_overhead=9).serialisation_time(10), 0.0)
+
+
 class TestUnderLoss(unittest.TestCase):
     def test_everything_arrives_at_30_percent_loss(self):
         # 30 % loss each way: CoCoA still retransmits (the floor only bounds the RTO from

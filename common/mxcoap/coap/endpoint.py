@@ -142,6 +142,27 @@ class Endpoint(ServerRole):
             return rto if rto >= peer.rto.floor or not peer.rto.measured else peer.rto.floor
         return peer.rto.current(now)
 
+    def add_overhead(self, addr, data, out_bytes, back_bytes):
+        """The layer below sends `data`, a CON just taken from datagrams_to_send for `addr`,
+        with `out_bytes` more on the link, and expects its answer to come back with
+        `back_bytes` more (a handshake around the first message of a session). Its
+        retransmission timeout, backoff cap and RTT sample allow for their serialisation at
+        link_rate_bps, as for the CoAP bytes (docs/parts/coap.md §4). Anything else (no rate,
+        not a pending CON, already retransmitted) is left alone."""
+        rate = self.params.link_rate_bps
+        if not rate or len(data) < 4 or (data[0] >> 4) & 3 != CON:
+            return
+        tr = self._pending.get((addr, decode_uint(data[2:4])))
+        if tr is None or tr.retransmissions or tr.data != bytes(data):
+            return
+        extra = (out_bytes + back_bytes) * 8.0 / rate
+        if extra <= 0:
+            return
+        tr.extra += extra
+        tr.timeout += extra
+        tr.deadline += extra
+        tr.cap += extra
+
     # --- client API ------------------------------------------------------------------------
     def send_request(self, message, addr, now):
         check_encodable(message)
@@ -265,7 +286,7 @@ class Endpoint(ServerRole):
         self._timed.discard(tr)
         peer = self._peers.get(tr.addr)
         if peer is not None and self.params.cocoa:
-            rtt = now - tr.first_sent - self.params.link_allowance(len(tr.data))
+            rtt = now - tr.first_sent - self.params.link_allowance(len(tr.data)) - tr.extra
             peer.rto.update(rtt if rtt > 0.001 else 0.001, tr.retransmissions, now)
 
     def _emit_response(self, handle, msg, addr):

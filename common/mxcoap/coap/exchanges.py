@@ -111,6 +111,7 @@ class Transmission:
         self.cap = cap
         self.deadline = now + timeout
         self.counted = counted  # a response: subject to the amplification limit
+        self.extra = 0.0  # link time the layer below added (Endpoint.add_overhead)
 
     def backoff(self, now):
         self.timeout = next_timeout(self.timeout, self.factor, self.cap)

@@ -18,7 +18,8 @@ class TransmissionParams:
                  max_reassembly=65536, max_message_size=1152, amplification_factor=3,
                  echo_window=60.0, max_peers=64, max_exchanges_per_peer=32,
                  max_reassembly_buffers=8, max_response_cache=16, cocoa=True,
-                 response_timeout=None, amplification_blocks=False, min_rto=1.0):
+                 response_timeout=None, amplification_blocks=False, min_rto=1.0,
+                 datagram_overhead=0):
         if not 0 <= block_szx <= 6:
             raise ValueError("block_szx must be 0-6")
         if ack_random_factor < 1.0:
@@ -41,6 +42,9 @@ class TransmissionParams:
                                   + self.PROCESSING_DELAY)
         self.NON_LIFETIME = self.MAX_TRANSMIT_SPAN + self.MAX_LATENCY
         self.link_rate_bps = link_rate_bps
+        # Bytes the layers below add to every datagram (a secure session's header and tag),
+        # counted in the serialisation time beside the 28 of IPv4 + UDP.
+        self.datagram_overhead = int(datagram_overhead)
         self.block_szx = block_szx
         self.BLOCK_SIZE = szx_to_size(block_szx)
         # Wait this long for respond() before sending an empty ACK (RFC 7252 §5.2.2).
@@ -76,7 +80,8 @@ class TransmissionParams:
         """Seconds to clock `datagram_len` bytes of CoAP (plus IPv4+UDP) onto the link, once."""
         if not self.link_rate_bps:
             return 0.0
-        return (datagram_len + IP_UDP_OVERHEAD) * 8.0 / self.link_rate_bps
+        return ((datagram_len + IP_UDP_OVERHEAD + self.datagram_overhead) * 8.0
+                / self.link_rate_bps)
 
     def link_allowance(self, datagram_len):
         """Time added to an RTO for a datagram: it goes out, and an answer as large as it or
