@@ -133,3 +133,39 @@ class TestBody(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestSchemaPayload(unittest.TestCase):
+    """payload.py: a schema form of two or more values is a CBOR sequence, one value an array."""
+
+    def check(self, data, schema, head):
+        from mxcoap.coap import Message
+        from mxcoap.matrix.payload import decode_body, encode_body
+
+        opts, payload = encode_body(data, "application/json", Encoder(MS), schema)
+        self.assertEqual(opts, [])
+        self.assertTrue(payload.startswith(head), payload.hex())
+        headers, body = decode_body(Message(0, 3, payload=payload), Decoder(MS), schema)
+        self.assertEqual(jsontext.loads(body), jsontext.loads(data))
+        return payload
+
+    def test_sequence_array_and_plain(self):
+        msg = ("msgtype", "body")
+        eid = ("event_id",)
+        self.assertEqual(self.check(b'{"msgtype":"m.text","body":"Hello world"}', msg, b"\xe1"),
+                         b"\xe1\x6bHello world")
+        self.check(b'{"msgtype":"m.text","body":"x","m.mentions":{}}', msg, b"\xe1\x61x\xa1")
+        self.check(b'{"msgtype":"m.text"}', msg, b"\xa1")  # schema key missing: a plain map
+        self.check(b'["m.text","x"]', msg, b"\xd9\xd9\xf7")  # a JSON array stays tagged
+        self.check(b'"m.text"', msg, b"\xe1")  # one item: plain, not a schema form
+        self.check(b'{"event_id":"$7tOorP5ADrHbF8lw4-HMRTproO_3rnYH2n9FMIxAERs"}', eid, b"\x81")
+        self.check(b'{"event_id":"$7tOorP5ADrHbF8lw4-HMRTproO_3rnYH2n9FMIxAERs","a":1}', eid,
+                   b"\x58\x20")
+
+    def test_bad_sequences_are_refused(self):
+        from mxcoap.coap import Message
+        from mxcoap.matrix.payload import decode_body
+
+        for payload in (b"\xe1\x61x\xa1\x61a\x01\x01", b"\xe1\xff", b"\x9f\xe1", b"\xe1\x61x\x01"):
+            with self.assertRaises(MatrixDecodeError):
+                decode_body(Message(0, 3, payload=payload), Decoder(MS), ("msgtype", "body"))

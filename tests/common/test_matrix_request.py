@@ -4,7 +4,7 @@ import unittest
 
 from matrix_support import EVENT, MS, ROOM, TOKEN, pair, request_roundtrip
 from mxcoap.coap.numbers import URI_PATH, URI_QUERY
-from mxcoap.matrix import HttpRequest, encode_request
+from mxcoap.matrix import HttpRequest, MatrixDecodeError, decode_request, encode_request
 from mxcoap.matrix.numbers import OPT_METHOD
 from mxcoap.matrix.request import STYLES, pct_encode
 
@@ -97,6 +97,41 @@ class TestRoutes(unittest.TestCase):
                     "931ce58c-3849-456d-a0ca-c982d4781234", "x y", "1" * 40, "-1"):
             path = "/_matrix/client/v3/rooms/" + ROOM + "/send/m.reaction/" + pct_encode(txn, 0)
             request_roundtrip(self, HttpRequest("PUT", path), edge, host)
+
+    def test_uuid_txn_is_bare_and_other_16_byte_forms_are_padded(self):
+        edge, host = pair()
+        base = "/_matrix/client/v3/rooms/" + ROOM + "/send/m.reaction/"
+        uuid = "931ce58c-3849-456d-a0ca-c982d4781234"
+        msg, _ = encode_request(HttpRequest("PUT", base + uuid), edge)
+        # route 2, room as text, "m.reaction" (a value), the UUID as 16 bare bytes, style 0
+        # said (the room's "!" is raw, and a UUID txnId defaults to the strict style)
+        tail = b"\x50" + bytes.fromhex(uuid.replace("-", "")) + b"\x00"
+        self.assertTrue(path_options(msg).endswith(tail))
+        request_roundtrip(self, HttpRequest("PUT", base + uuid), edge, host)
+        # A raw segment of 15 bytes (no style gives "%7e") and a user id form of 16 bytes:
+        # both would be 16 bytes long, so they travel behind K_PAD (17 bytes).
+        for txn in ("abcdefghijkl%7e", "%40abcdefghijklmn%3Alocalhost"):
+            msg, _ = encode_request(HttpRequest("PUT", base + txn), edge)
+            self.assertIn(b"\x51\x0b", path_options(msg))
+            back, ex, size = request_roundtrip(self, HttpRequest("PUT", base + txn), edge, host)
+            self.assertEqual(back.path, base + txn)
+
+    def test_uuid_with_its_kind_in_a_txn_slot_is_refused(self):
+        edge, host = pair()
+        raw = bytes.fromhex("931ce58c3849456da0cac982d4781234")
+
+        def with_txn(item):
+            msg, _ = encode_request(HttpRequest("PUT", "/_matrix/client/v3/sync"), edge)
+            msg.options = [(n, v) for n, v in msg.options if n != URI_PATH]
+            msg.options.insert(0, (URI_PATH, b"\x02\x61x\xe0" + item))
+            return msg
+
+        back = decode_request(with_txn(b"\x50" + raw), host)  # the canonical spelling
+        self.assertTrue(back.path.endswith("/x/send/m.room.message/931ce58c-3849-456d-a0ca-"
+                                           + "c982d4781234"), back.path)
+        for item in (b"\x51\x0d" + raw, b"\x51\x0b\x0b" + raw[:15]):
+            with self.assertRaises(MatrixDecodeError):
+                decode_request(with_txn(item), host)
 
 
 class TestQuery(unittest.TestCase):
