@@ -11,32 +11,9 @@ Usage: python tools/bench_cbor.py [--seconds S]     (MicroPython: micropython to
 
 import sys
 
-IS_MICROPYTHON = sys.implementation.name == "micropython"
-
-if IS_MICROPYTHON:
-    import time
-
-    def clock():
-        return time.ticks_us()
-
-    def elapsed(t0):
-        return time.ticks_diff(time.ticks_us(), t0) / 1e6
-
-else:
-    import os
-    import time
-
-    ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, os.path.join(ROOT, "common"))
-
-    def clock():
-        return time.perf_counter()
-
-    def elapsed(t0):
-        return time.perf_counter() - t0
-
-
-from mxcoap.cbor import dumps, loads  # noqa: E402
+# benchlib first: on CPython it puts common/ on sys.path for mxcoap.
+from benchlib import IS_MICROPYTHON, clock, elapsed, micropython_path, option, run_micropython
+from mxcoap.cbor import dumps, loads
 
 
 def event(i, room, sender):
@@ -164,9 +141,7 @@ def run(seconds, impl_name, enc, dec):
 
 
 def main():
-    seconds = 1.0
-    if "--seconds" in sys.argv:
-        seconds = float(sys.argv[sys.argv.index("--seconds") + 1])
+    seconds = option("--seconds", 1.0)
     if IS_MICROPYTHON:
         run(
             seconds,
@@ -177,7 +152,6 @@ def main():
         )
         return
     import json
-    import subprocess
 
     print(
         "JSON size of the sync object: "
@@ -196,16 +170,8 @@ def main():
         )
     except ImportError:
         print("cbor2 not installed: no reference figures")
-    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
-    if not os.path.exists(mp):
-        mp = os.path.join(ROOT, ".venv", "bin", "micropython")
-    if os.path.exists(mp):
-        env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "common"))
-        subprocess.run(
-            [mp, "-X", "heapsize=4M", os.path.abspath(__file__), "--seconds", str(seconds)],
-            env=env,
-            timeout=300,
-        )
+    if micropython_path():
+        run_micropython([__file__, "--seconds", str(seconds)], heap="4M")
     else:
         print("no micropython found beside this interpreter: MicroPython figures skipped")
 

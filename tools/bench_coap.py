@@ -9,32 +9,9 @@ Usage: python tools/bench_coap.py [--seconds S]     (MicroPython: micropython to
 
 import sys
 
-IS_MICROPYTHON = sys.implementation.name == "micropython"
-
-if IS_MICROPYTHON:
-    import time
-
-    def clock():
-        return time.ticks_us()
-
-    def elapsed(t0):
-        return time.ticks_diff(time.ticks_us(), t0) / 1e6
-
-else:
-    import os
-    import time
-
-    ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, os.path.join(ROOT, "common"))
-
-    def clock():
-        return time.perf_counter()
-
-    def elapsed(t0):
-        return time.perf_counter() - t0
-
-
-from mxcoap.coap import (  # noqa: E402
+# benchlib first: on CPython it puts common/ on sys.path for mxcoap.
+from benchlib import IS_MICROPYTHON, clock, elapsed, micropython_path, option, run_micropython
+from mxcoap.coap import (
     ACK,
     BLOCK2,
     CHANGED,
@@ -87,15 +64,12 @@ def run(seconds, label, encode, decode):
 
 
 def main():
-    seconds = 0.5
-    if "--seconds" in sys.argv:
-        seconds = float(sys.argv[sys.argv.index("--seconds") + 1])
+    seconds = option("--seconds", 0.5)
     if IS_MICROPYTHON:
         run(seconds, "mxcoap.coap on MicroPython " + ".".join(str(v) for v in
                                                               sys.implementation.version),
             lambda m: m.encode(), Message.decode)
         return
-    import subprocess
     import warnings
 
     run(seconds, "mxcoap.coap on CPython " + sys.version.split()[0], lambda m: m.encode(),
@@ -123,13 +97,8 @@ def main():
                   .format(name, len(wire), enc, dec))
     except ImportError:
         print("aiocoap not installed: no reference figures")
-    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
-    if not os.path.exists(mp):
-        mp = os.path.join(ROOT, ".venv", "bin", "micropython")
-    if os.path.exists(mp):
-        env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "common"))
-        subprocess.run([mp, "-X", "heapsize=2M", os.path.abspath(__file__), "--seconds",
-                        str(seconds)], env=env, timeout=300)
+    if micropython_path():
+        run_micropython([__file__, "--seconds", str(seconds)])
     else:
         print("no micropython found beside this interpreter: MicroPython figures skipped")
 

@@ -14,21 +14,19 @@ Prints figures; asserts nothing.
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "common"))
+# benchlib first: it puts common/ on sys.path for mxcoap.
+from benchlib import clock, elapsed, micropython_path, run_micropython
+from mxcoap import deflate
 
-from mxcoap import deflate  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLES = ROOT / "tests" / "vectors" / "synapse" / "samples"
 BIG = ROOT / "tests" / "vectors" / "deflate" / "plain-big.bin"
-MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
 
 
 def load_samples():
@@ -58,13 +56,13 @@ def zlib9(data, zdict):
 
 def speed(items, level, zdict=b""):
     total = sum(len(x) for x in items)
-    t0 = time.perf_counter()
+    t0 = clock()
     streams = [deflate.compress(x, zdict, level=level) for x in items]
-    t1 = time.perf_counter()
+    t_compress = elapsed(t0)
+    t1 = clock()
     for s in streams:
         deflate.decompress(s, zdict, max_size=1 << 20)
-    t2 = time.perf_counter()
-    return total / 1024 / (t1 - t0), total / 1024 / (t2 - t1)
+    return total / 1024 / t_compress, total / 1024 / elapsed(t1)
 
 
 MP_SCRIPT = """
@@ -101,7 +99,7 @@ print("micropython gc.mem_alloc after run:", gc.mem_alloc(), "free:", gc.mem_fre
 
 
 def micropython_speed(zdict):
-    if not MICROPYTHON.exists():
+    if not micropython_path():
         print("(no .venv/bin/micropython: skipped)")
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,9 +109,7 @@ def micropython_speed(zdict):
         names = [str(p) for p in sorted(SAMPLES.glob("*.json"))]
         script = ("NAMES = " + repr(names) + "\nDICT = " + repr(dict_path) + "\nBIG = "
                   + repr(str(BIG)) + "\n" + MP_SCRIPT)
-        env = dict(os.environ, MICROPYPATH=str(ROOT / "common"))
-        r = subprocess.run([str(MICROPYTHON), "-X", "heapsize=4M", "-c", script], env=env,
-                           capture_output=True, text=True, timeout=600)
+        r = run_micropython(["-c", script], heap="4M", capture=True, timeout=600)
         print(r.stdout.rstrip())
         if r.returncode:
             print("micropython failed:", r.stderr.strip()[-500:])

