@@ -100,7 +100,10 @@ def test_any_bytes_of_any_type(body, content_type):
 def _raw_segment():
     decoded = st.text(max_size=12).map(lambda s: (s, None))
     raw = st.text(alphabet="%25AFaf!@#:$/?&=+ x\u00e9", max_size=10).map(lambda s: (None, s))
-    return st.one_of(decoded, raw, ids.map(lambda s: (s, None)))
+    # forms that would be 16 bytes long in a txnId slot (K_PAD there), and a UUID
+    odd = st.sampled_from(["abcdefghijkl%7e", "%40abcdefghijklmn%3Alocalhost",
+                           "931ce58c-3849-456d-a0ca-c982d4781234"]).map(lambda s: (None, s))
+    return st.one_of(decoded, raw, ids.map(lambda s: (s, None)), odd)
 
 
 @SETTINGS

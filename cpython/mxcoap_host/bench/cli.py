@@ -38,22 +38,25 @@ def _stack():
 
 
 def _hello(rows):
-    """The steady-state "Hello world" send: the HAR's send-hello, else the first message send
-    (PUT .../send/m.room.message/...) made on an established session."""
-    pick = None
+    """The steady-state "Hello world" sends: per user (client) of the HAR, in order, its entry
+    named send-hello; when no user has one, the first message send (PUT
+    .../send/m.room.message/...) made on an established session."""
+    picks = []
+    users = []
+    fallback = None
     for r in rows:
         if r["mxcoap_request"] is None or r["handshake"]:
             continue
-        if r.get("label") == HELLO_LABEL:
-            pick = r
-            break
-        if pick is None and r["name"].startswith("PUT ") and "/send/" in r["name"] \
+        if r.get("label") == HELLO_LABEL and r.get("user") not in users:
+            users.append(r.get("user"))
+            picks.append(r)
+        if fallback is None and r["name"].startswith("PUT ") and "/send/" in r["name"] \
                 and "m.room.message" in r["path"]:
-            pick = r
-    if pick is None:
-        return None
-    return {"label": pick.get("label") or pick["name"], "request": sum(pick["up"]),
-            "response": sum(pick["down"])}
+            fallback = r
+    if not picks and fallback is not None:
+        picks = [fallback]
+    return [{"label": r.get("label") or r["name"], "user": r.get("user"),
+             "request": sum(r["up"]), "response": sum(r["down"])} for r in picks]
 
 
 def run(paths, args, out, err):
@@ -89,7 +92,8 @@ def run(paths, args, out, err):
             if args.one_session:
                 ex.user = None
             c = https_cost.cost(ex, model)
-            row = {"name": _route_name(ex, table), "label": ex.name, "path": ex.path,
+            row = {"name": _route_name(ex, table), "label": ex.name, "user": ex.user,
+                   "path": ex.path,
                    "https_warm": c["warm"], "https_cold": c["cold"],
                    "https_c2s": c["c2s"], "https_s2c": c["s2c"], "mxcoap_request": None,
                    "mxcoap_response": None, "datagrams": None, "handshake": 0,

@@ -72,6 +72,7 @@ def table(rows, out):
 
 
 def summary(rows, handshake, sessions, hello, out):
+    """`hello`: the steady-state Hello world sends, one per client (cli._hello); may be empty."""
     t = totals(rows, handshake)
     n = len(rows)
     out.write("\nTotals over {} exchanges (bytes on the wire, headers included):\n".format(n))
@@ -90,12 +91,13 @@ def summary(rows, handshake, sessions, hello, out):
     out.write("  HTTPS warm / mxcoap: {}   HTTPS cold / mxcoap: {}\n".format(
         _ratio(t["https_warm"], t["mxcoap"]), _ratio(t["https_cold"], t["mxcoap"])))
     out.write("\nBeside the 2019 coap-proxy:\n")
-    if hello is not None:
+    for h in hello or ():
+        who = h["label"] + (", " + h["user"] if h.get("user") else "")
         out.write("  \"Hello world\" send ({}), UDP payload, encrypted, steady state: request {}"
                   " B, response {} B   (2019: {} B / {} B)\n".format(
-                      hello["label"], hello["request"], hello["response"],
+                      who, h["request"], h["response"],
                       PROXY_2019_HELLO_REQUEST, PROXY_2019_HELLO_RESPONSE))
-    else:
+    if not hello:
         out.write("  \"Hello world\" send: no steady-state message send in this HAR\n")
     out.write("  session: {} B for {} exchanges, {:.0f} B per exchange   (2019: ~{:.1f} KB for {}"
               " exchanges, ~{:.0f} B per exchange)\n".format(
