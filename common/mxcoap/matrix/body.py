@@ -12,8 +12,9 @@
 JSON has no byte strings and no simple values besides true/false/null, so every compact form is
 distinguishable from data; anything without a shorter form is carried as it is. At the top level
 a route's schema (routes.py) turns an object holding all the schema's keys into an array of their
-values, followed by an object of the other keys when there are any; a JSON array body on such a
-route is wrapped in tag 55799 (RFC 8949 §3.4.6) so that it is not read as the schema form.
+values, followed by an object of the other keys when there are any (payload.py sends two or more
+of them as a CBOR sequence); a JSON array body on such a route is wrapped in tag 55799 (RFC 8949
+§3.4.6) so that it is not read as the schema form.
 """
 
 from mxcoap.cbor import Simple, Tag
