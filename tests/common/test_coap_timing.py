@@ -47,19 +47,21 @@ class Delayed:
             self.due.append([now + self.delay_for(ev.request), ev.handle,
                              self.body_for(ev.request)])
 
-    def run(self, done):
+    def run(self, done, until=1e9):
         """Until done() and nothing is in flight (the next exchange starts at once, as on a
-        busy session, so the RTO state is not aged)."""
+        busy session, so the RTO state is not aged), or time `until`."""
         net = self.net
-        while True:
-            if not self.due:
-                net.run(stop=lambda: bool(self.due) or (done() and not net.in_flight))
-                if not self.due:
-                    return
-            t = min(d[0] for d in self.due)
-            net.run(until=t, stop=lambda t=t: min(d[0] for d in self.due) < t)
-            if net.now < t:
-                continue  # a request arrived that is due sooner
+
+        def finished():
+            return done() and not net.in_flight
+
+        while not finished() and net.now < until:
+            t = min(d[0] for d in self.due) if self.due else until
+            t = t if t < until else until
+            net.run(until=t, stop=lambda t=t: finished() or (
+                bool(self.due) and min(d[0] for d in self.due) < t))
+            if net.now < t and not finished() and not self.due:
+                return  # nothing left to happen
             for d in [d for d in self.due if d[0] <= net.now]:
                 self.due.remove(d)
                 self.server.respond(d[1], Message(code=CONTENT, payload=d[2]), net.now)
@@ -174,6 +176,52 @@ class TestLossFree(unittest.TestCase):
             self.assertEqual(n, 0)
         self.assertEqual(empty_acks(net, S, C), [])
         self.assertGreater(params.empty_ack_delay(0.6), 4.0)
+
+
+class TestLongPollDoesNotBlock(unittest.TestCase):
+    """RFC 7252 §4.7: after its empty ACK a long poll is no longer outstanding, so NSTART = 1
+    lets the next request go at once."""
+
+    def _run(self, sync_body, slow_at):
+        net = Net(delay=0.05)
+        client = net.add(C, seed=29)
+        waits = {"/sync": 30.0, "/send": 0.0, "/slow": 0.4}
+        app = Delayed(net, lambda r: waits[r.path], lambda r: sync_body if r.path == "/sync"
+                      else r.path.encode())
+        sync = client.send_request(get("/sync"), S, 0.0)
+        app.run(lambda: False, until=1.0)
+        send = client.send_request(get("/send"), S, net.now)
+        app.run(lambda: any(e.handle is send for e in net.events[C]))
+        got_send = net.now
+        app.run(lambda: False, until=slow_at)
+        slow = client.send_request(get("/slow"), S, net.now)
+        app.run(lambda: (any(e.handle is sync for e in net.events[C])
+                         and any(e.handle is slow for e in net.events[C])))
+        done = {}
+        for e in net.events[C]:
+            done[id(e.handle)] = (net.now, e)
+        return net, got_send, done[id(sync)][1], done[id(slow)][1]
+
+    def test_send_during_long_poll_goes_at_once(self):
+        net, got_send, sync, slow = self._run(b"s", 5.0)
+        self.assertLess(got_send, 1.2)  # not after the 30 s poll
+        self.assertEqual(sync.response.payload, b"s")
+        self.assertEqual(slow.response.payload, b"/slow")
+        self.assertEqual(net.endpoints[C].stats["retransmissions"], 0)
+
+    def test_blockwise_answer_waits_for_a_slot(self):
+        # The long poll's 3 KB answer arrives while /slow holds the only slot: its Block2
+        # follow-ups wait for that slot, then finish.
+        body = bytes(range(256)) * 12
+        net, _, sync, slow = self._run(body, 29.95)
+        self.assertEqual(sync.response.payload, body)
+        self.assertEqual(slow.response.payload, b"/slow")
+        gets = [(t, Message.decode(d)) for t, src, dst, d, _ in net.sent(C, S)]
+        slow_answer = [t for t, src, dst, d, _ in net.sent(S, C)
+                       if Message.decode(d).payload == b"/slow"][0]
+        follow_ups = [t for t, m in gets if m.opt(23) is not None]  # Block2 follow-ups
+        self.assertEqual(len(follow_ups), 2)
+        self.assertGreater(follow_ups[0], slow_answer)  # NSTART held while /slow was out
 
 
 class TestLayerBelowOverhead(unittest.TestCase):

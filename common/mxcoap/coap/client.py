@@ -54,6 +54,8 @@ class ClientRequest:
         self.token = None
         self.state = "queued"
         self.holds_slot = False
+        self.acked = False  # an empty ACK came: the NSTART slot was given up (RFC 7252 §4.7)
+        self.parked = False  # queued again for a slot to send a further CON (a next block)
         self.tag = None
         self.szx = ep.params.block_szx
         self.use_block1 = len(body) > szx_to_size(self.szx)
@@ -113,6 +115,8 @@ class ClientRequest:
         return msg
 
     def send_next(self, now):
+        if self.acked and not self.holds_slot and not self.ep._take_slot(self, now):
+            return  # parked: the endpoint calls send_next again when a slot is free
         msg = self._build()
         self.mid = self.ep._send_request_message(self, msg, now)
         self.deadline = None
@@ -133,6 +137,11 @@ class ClientRequest:
     def on_empty_ack(self, now):
         # Separate response to come (RFC 7252 §5.2.2): wait for it, not forever.
         self.deadline = now + self.ep.params.response_timeout
+        # RFC 7252 §4.7: a request whose empty ACK came is no longer an outstanding interaction
+        # (neither a CON awaiting its ACK nor a request without response or ACK), so its NSTART
+        # slot goes to the next request: a long-poll /sync must not hold up a message send.
+        self.acked = True
+        self.ep._release_slot(self, now)
 
     def on_timer(self, now):
         self.deadline = None

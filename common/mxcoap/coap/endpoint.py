@@ -311,7 +311,25 @@ class Endpoint(ServerRole):
             cr = peer.queue.pop(0)
             cr.holds_slot = True
             peer.active += 1
-            cr.start(now)
+            if cr.parked:
+                cr.parked = False
+                cr.send_next(now)
+            else:
+                cr.start(now)
+
+    def _take_slot(self, cr, now):
+        """An NSTART slot for a further CON of a request that gave its slot up after an empty
+        ACK (a next block after a separate response): True when taken, else it waits first
+        in the queue."""
+        peer = self._peers.get(cr.addr)
+        if peer is None or peer.active < self.params.NSTART:
+            if peer is not None:
+                peer.active += 1
+            cr.holds_slot = peer is not None
+            return True
+        cr.parked = True
+        peer.queue.insert(0, cr)
+        return False
 
     def _send_request_message(self, cr, msg, now):
         peer = self._peer(cr.addr, now) or self._peers.get(cr.addr)
