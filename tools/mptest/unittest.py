@@ -192,6 +192,10 @@ class _RegexCtx:
 
 
 def _short(x):
+    # Never repr a large value whole: a failing compare of two 50 KB bodies must not run a
+    # board-sized heap out of memory while reporting.
+    if isinstance(x, (bytes, bytearray, str)) and len(x) > 64:
+        return repr(x[:64]) + "... (" + str(len(x)) + " long)"
     r = repr(x)
     if len(r) > 200:
         r = r[:200] + "..."
@@ -310,10 +314,14 @@ def run_modules(names, result=None):
     result = result or Result()
     for spec in names:
         parts = spec.split(".")
+        # Modules imported for one test module are dropped after it, so that the whole suite
+        # fits one board-sized heap: each module starts from what the runner itself holds.
+        loaded = set(sys.modules)
         try:
             module = __import__(parts[0])
         except Exception as e:  # noqa: BLE001 - an import error fails that module only
             _report(result, parts[0] + " (import)", e)
+            _unload(loaded)
             continue
         for cname, cls in _test_classes(module):
             if len(parts) > 1 and parts[1] != cname:
@@ -321,7 +329,18 @@ def run_modules(names, result=None):
             only = parts[2:] or None
             run_class(cls, parts[0] + "." + cname, result, only)
             gc.collect()
+        module = None
+        _unload(loaded)
     return result
+
+
+def _unload(keep):
+    import gc
+
+    for name in list(sys.modules):
+        if name not in keep:
+            del sys.modules[name]
+    gc.collect()
 
 
 def main(modules):
