@@ -15,6 +15,7 @@ TEST_MODULES = [
     "test_coap_message",
     "test_coap_endpoint",
     "test_coap_blockwise",
+    "test_coap_timing",
     "test_matrix_ids",
     "test_matrix_body",
     "test_matrix_request",
