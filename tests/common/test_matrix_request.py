@@ -132,6 +132,12 @@ class TestRoutes(unittest.TestCase):
         for item in (b"\x51\x0d" + raw, b"\x51\x0b\x0b" + raw[:15]):
             with self.assertRaises(MatrixDecodeError):
                 decode_request(with_txn(item), host)
+        # A style item equal to the default (1 with a UUID), out of range, or not an integer
+        # (a CBOR float 1.0, true) is refused.
+        for style in (b"\x01", b"\x03", b"\xf9\x00\x00", b"\xf9\x3c\x00", b"\xf5"):
+            with self.assertRaises(MatrixDecodeError):
+                decode_request(with_txn(b"\x50" + raw + style), host)
+        self.assertTrue("/x/" in decode_request(with_txn(b"\x50" + raw + b"\x02"), host).path)
 
 
 class TestQuery(unittest.TestCase):

@@ -170,7 +170,8 @@ def _encode_params(route, raws, enc):
             enc.defs.pop()
         style = default
         items = _param_items(route, raws, decoded, style, enc)
-    if style != default:
+    # The receiver derives the default from the items it gets: say the style unless it matches.
+    if style != _default_style(route, items):
         items.append(style)
     return items
 
@@ -212,7 +213,9 @@ def decode_path(values, dec):
     style = _default_style(route, items[1:])
     if len(items) == n + 2:
         given = items[n + 1]
-        if given not in (0, 1, 2) or given is True or given is False or given == style:
+        # isinstance first: a CBOR float 1.0 or True would compare equal to a style number.
+        if not isinstance(given, int) or given is True or given is False \
+                or given not in (0, 1, 2) or given == style:
             raise MatrixDecodeError("bad percent-encoding style")
         style = given
     raws = []
