@@ -3,7 +3,6 @@ the MicroPython client against the CPython echo server, and the CPython client a
 MicroPython server (tests/interop/mp_coap_peer.py)."""
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -14,27 +13,23 @@ from mxcoap.coap import (
     CHANGED,
     CON,
     CONTENT,
-    DELETE,
     DELETED,
     GET,
     OBSERVE,
     POST,
-    PUT,
 )
 from mxcoap_host.coap_udp import CoapUdpEndpoint
 
-ROOT = Path(__file__).resolve().parents[2]
-MICROPYTHON = Path(sys.executable).parent / "micropython"
-PEER = ROOT / "tests/interop/mp_coap_peer.py"
-ENV = dict(os.environ, MICROPYPATH=".frozen:" + str(ROOT / "common") + ":"
-           + str(ROOT / "micropython"))
-
-sys.path.insert(0, str(ROOT / "tests/interop"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests/interop"))
 from coap_support import (  # noqa: E402
     BODY,
     LARGE_BODY,
+    MICROPYTHON,
+    MP_ENV,
+    MP_PEER,
     QUERY,
     Received,
+    check_echo_resources,
     digest_reply,
     free_udp_ports,
     load_echo_server,
@@ -55,8 +50,8 @@ def test_micropython_client_against_cpython_server():
         silent.bind(("127.0.0.1", silent_port))
         try:
             proc = await asyncio.create_subprocess_exec(
-                str(MICROPYTHON), str(PEER), "client", str(ep.port), str(local), str(local2),
-                str(silent_port), env=ENV,
+                str(MICROPYTHON), str(MP_PEER), "client", str(ep.port), str(local), str(local2),
+                str(silent_port), env=MP_ENV,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
             try:
                 out, _ = await asyncio.wait_for(proc.communicate(), 60)
@@ -100,7 +95,7 @@ def test_micropython_client_against_cpython_server():
 
 def test_cpython_client_against_micropython_server():
     (port,) = free_udp_ports(1)
-    proc = subprocess.Popen([str(MICROPYTHON), str(PEER), "server", str(port)], env=ENV,
+    proc = subprocess.Popen([str(MICROPYTHON), str(MP_PEER), "server", str(port)], env=MP_ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
@@ -114,24 +109,7 @@ def test_cpython_client_against_micropython_server():
                 return await client.request(message, addr, timeout=10)
 
             try:
-                r = await call(req(GET, "/echo"))
-                assert (r.code, r.payload) == (CONTENT, b"hello")
-                r = await call(req(POST, "/echo", b"posted"))
-                assert (r.code, r.payload) == (CHANGED, b"posted")
-                r = await call(req(PUT, "/echo", b"put value"))
-                assert (r.code, r.payload) == (CHANGED, b"put value")
-                r = await call(req(DELETE, "/echo"))
-                assert r.code == DELETED
-                r = await call(req(GET, "/echo"))
-                assert (r.code, r.payload) == (CONTENT, b"")
-                r = await call(req(GET, "/large"))
-                assert (r.code, r.payload) == (CONTENT, LARGE_BODY)
-                r = await call(req(PUT, "/large", BODY))
-                assert r.payload == digest_reply(BODY)
-                r = await call(req(POST, "/echo", BODY))
-                assert (r.code, r.payload) == (CHANGED, BODY)
-                r = await call(req(GET, "/q", query=QUERY))
-                assert r.payload == "&".join(QUERY).encode()
+                await check_echo_resources(call)
                 # A slow handler: the MicroPython timer task sends the empty ACK first.
                 with Received(client) as seen:
                     r = await call(req(GET, "/slow"))

@@ -1,5 +1,5 @@
 """Our MicroPython CoAP driver (micropython/mxcoap_edge/coap_udp.py) as a test peer; runs under
-the MicroPython unix port with MICROPYPATH=common:micropython.
+the MicroPython unix port with MICROPYPATH=common:micropython:tools (coap_support.MP_ENV).
 
   mp_coap_peer.py client PORT LOCAL_PORT [LOCAL_PORT2 SILENT_PORT]: exchanges with the echo
       server at 127.0.0.1:PORT and prints one line per result, "RESULT name code payload_hex",
@@ -7,23 +7,21 @@ the MicroPython unix port with MICROPYPATH=common:micropython.
       by the timer task) from a second endpoint on LOCAL_PORT2
   mp_coap_peer.py libcoap PORT LOCAL_PORT: the same kind of lines for exchanges with libcoap's
       coap-server-notls (-d) at 127.0.0.1:PORT
-  mp_coap_peer.py server PORT: serves the resources of tools/coap_echo_server.py on 127.0.0.1:PORT,
-      prints "listening on 127.0.0.1 PORT"; stops after its idle time or on a request to /stop
+  mp_coap_peer.py server PORT: serves the resources of tools/coap_echo_resources.py, and /slow
+      and /stop, on 127.0.0.1:PORT; prints "listening on 127.0.0.1 PORT"; stops after its idle
+      time or on a request to /stop
 """
 
 import asyncio
 import sys
 from binascii import hexlify
-from hashlib import sha256
 
+from coap_echo_resources import EchoResources
 from mxcoap.coap import (
-    CHANGED,
     CONTENT,
     DELETE,
     DELETED,
     GET,
-    METHOD_NOT_ALLOWED,
-    NOT_FOUND,
     OBSERVE,
     POST,
     PUT,
@@ -33,7 +31,6 @@ from mxcoap.coap import (
 )
 from mxcoap_edge.coap_udp import CoapUdpEndpoint, resolve
 
-LARGE_BODY = b"".join(b"line %04d of the large body\n" % i for i in range(183))[:5120]
 IDLE_LIMIT_MS = 60000
 
 
@@ -123,58 +120,21 @@ async def libcoap(port, local_port):
     print("DONE")
 
 
-class Echo:
-    def __init__(self):
-        self.value = b"hello"
-        self.endpoint = None
-        self.stop = asyncio.Event()
-        self.notifiers = []
-
-    async def handle(self, request, addr):
-        path, code = request.path, request.code
-        if path == "/echo":
-            if code == GET:
-                return Message(code=CONTENT, payload=self.value)
-            if code in (POST, PUT):
-                self.value = request.payload
-                return Message(code=CHANGED, payload=request.payload)
-            if code == DELETE:
-                self.value = b""
-                return Message(code=DELETED)
-        elif path == "/large":
-            if code == GET:
-                return Message(code=CONTENT, payload=LARGE_BODY)
-            if code in (POST, PUT):
-                digest = hexlify(sha256(request.payload).digest())
-                return Message(code=CHANGED, payload=b"%d %s" % (len(request.payload), digest))
-        elif path == "/q":
-            return Message(code=CONTENT, payload="&".join(request.uri_query).encode())
-        elif path == "/obs":
-            if request.opt(OBSERVE) is not None and request.opt_uint(OBSERVE) == 0:
-                observer = self.endpoint.observer(request)
-                self.notifiers.append(asyncio.create_task(self.notify_loop(observer)))
-            return Message(code=CONTENT, payload=b"obs 0")
-        elif path == "/slow":
-            await asyncio.sleep_ms(1500)  # past separate_delay: empty ACK, then a separate CON
-            return Message(code=CONTENT, payload=b"slow")
-        elif path == "/stop":
-            self.stop.set()
-            return Message(code=DELETED)
-        else:
-            return Message(code=NOT_FOUND)
-        return Message(code=METHOD_NOT_ALLOWED)
-
-    async def notify_loop(self, observer):
-        n = 0
-        while True:
-            await asyncio.sleep_ms(200)
-            n += 1
-            if not observer.notify(Message(code=CONTENT, payload=b"obs %d" % n)):
-                return
+async def serve_extra(echo, request):
+    """Beside tools/coap_echo_resources.py: /slow and /stop, for the driver tests."""
+    if request.path == "/slow":
+        await asyncio.sleep_ms(1500)  # past separate_delay: empty ACK, then a separate CON
+        return Message(code=CONTENT, payload=b"slow")
+    if request.path == "/stop":
+        echo.stop.set()
+        return Message(code=DELETED)
+    return None
 
 
 async def server(port):
-    echo = Echo()
+    echo = EchoResources()
+    echo.stop = asyncio.Event()
+    echo.extra = lambda request: serve_extra(echo, request)
     echo.endpoint = await CoapUdpEndpoint.create("127.0.0.1", port, handler=echo.handle)
     print("listening on 127.0.0.1", port)
     try:
@@ -182,8 +142,7 @@ async def server(port):
     except asyncio.TimeoutError:  # noqa: UP041 (MicroPython has no builtin TimeoutError)
         pass
     await asyncio.sleep_ms(100)  # let the answer to /stop go out
-    for task in echo.notifiers:
-        task.cancel()
+    echo.close_tasks()
     echo.endpoint.close()
     print("stopped")
 

@@ -20,16 +20,11 @@ import time
 from pathlib import Path
 
 import aiocoap
-from coap_support import BODY, LARGE_BODY, QUERY, digest_reply, req
+from coap_support import BODY, LARGE_BODY, QUERY, check_echo_resources, digest_reply, req
 from mxcoap.coap import (
-    CHANGED,
-    CONTENT,
     DELETE,
-    DELETED,
     GET,
     OBSERVE,
-    POST,
-    PUT,
     Message,
 )
 from mxcoap_host.coap_udp import CoapUdpEndpoint
@@ -209,26 +204,7 @@ def test_our_client_against_aiocoap_server(aiocoap_server):
             return await client.request(message, addr, timeout=10)
 
         try:
-            r = await call(req(GET, "/echo"))
-            assert (r.code, r.payload) == (CONTENT, b"hello")
-            r = await call(req(POST, "/echo", b"posted"))
-            assert (r.code, r.payload) == (CHANGED, b"posted")
-            r = await call(req(PUT, "/echo", b"put value"))
-            assert (r.code, r.payload) == (CHANGED, b"put value")
-            r = await call(req(GET, "/echo"))
-            assert r.payload == b"put value"
-            r = await call(req(DELETE, "/echo"))
-            assert r.code == DELETED
-            r = await call(req(GET, "/echo"))
-            assert (r.code, r.payload) == (CONTENT, b"")
-            r = await call(req(GET, "/large"))
-            assert (r.code, r.payload) == (CONTENT, LARGE_BODY)
-            r = await call(req(PUT, "/large", BODY))
-            assert (r.code, r.payload) == (CHANGED, digest_reply(BODY))
-            r = await call(req(POST, "/echo", BODY))
-            assert (r.code, r.payload) == (CHANGED, BODY)
-            r = await call(req(GET, "/q", query=QUERY))
-            assert (r.code, r.payload) == (CONTENT, "&".join(QUERY).encode())
+            await check_echo_resources(call)
             obs = client.observe(req(GET, "/obs"), addr)
             got = [await obs.next(timeout=5) for _ in range(3)]
             numbers = [int(g.payload.split()[1]) for g in got]

@@ -4,17 +4,16 @@ against libcoap's coap-server-notls (Debian libcoap3-bin) over 127.0.0.1: its ex
 are checked, so a wrong answer fails."""
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from coap_support import (
     BODY,
+    MICROPYTHON,
+    MP_ENV,
+    MP_PEER,
     QUERY,
-    ROOT,
     Received,
     free_udp_ports,
     libcoap_tool,
@@ -120,12 +119,8 @@ def test_our_client_against_libcoap_server(libcoap_server):
 
 def test_micropython_client_against_libcoap_server(libcoap_server):
     (local,) = free_udp_ports(1)
-    env = dict(os.environ, MICROPYPATH=".frozen:" + str(ROOT / "common") + ":"
-               + str(ROOT / "micropython"))
-    r = subprocess.run([str(Path(sys.executable).parent / "micropython"),
-                        str(ROOT / "tests/interop/mp_coap_peer.py"), "libcoap",
-                        str(libcoap_server), str(local)],
-                       env=env, capture_output=True, text=True, timeout=60)
+    r = subprocess.run([str(MICROPYTHON), str(MP_PEER), "libcoap", str(libcoap_server),
+                        str(local)], env=MP_ENV, capture_output=True, text=True, timeout=60)
     out = r.stdout + r.stderr
     assert "DONE" in out, out
     results = {}
