@@ -6,10 +6,12 @@ import base64
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 
 import cbor2
+import pytest
 from mxcoap.coap import Message
 from mxcoap_host.bench import legacy2019 as L
 from mxcoap_host.bench.har import load
@@ -152,3 +154,70 @@ def test_tool_prints_totals(tmp_path):
     assert doc["totals"]["legacy"] == sum(r["legacy_request"] + r["legacy_response"]
                                           for r in doc["exchanges"])
     assert doc["totals"]["mxcoap"] and doc["totals"]["mxcoap"] < doc["totals"]["legacy"]
+
+
+# Against the Go libraries the 2019 proxy used (skipped without a Go toolchain and Debian's
+# golang-github-ugorji-go-codec-dev): tools/legacy2019_go.
+GOPATH_2019 = "/usr/share/gocode"
+UGORJI = os.path.join(GOPATH_2019, "src", "github.com", "ugorji", "go", "codec")
+
+
+@pytest.fixture(scope="module")
+def go_tool(tmp_path_factory):
+    if shutil.which("go") is None or not os.path.isdir(UGORJI):
+        pytest.skip("needs go and golang-github-ugorji-go-codec-dev")
+    d = tmp_path_factory.mktemp("go")
+    env = dict(os.environ, GO111MODULE="off", GOPATH=GOPATH_2019, GOFLAGS="")
+    env.setdefault("GOCACHE", str(d / "cache"))
+    exe = str(d / "legacy2019_go")
+    subprocess.run(["go", "build", "-o", exe, "./tools/legacy2019_go"], cwd=ROOT, env=env,
+                   check=True, timeout=300, capture_output=True)
+
+    def run(mode, doc):
+        p = subprocess.run([exe, mode], input=json.dumps(doc), capture_output=True, text=True,
+                           timeout=120, check=True)
+        return [bytes.fromhex(h) for h in json.loads(p.stdout)]
+    return run
+
+
+def har_bodies():
+    exchanges = [ex for ex in load(HAR) if ex.status and ex.path.startswith("/_matrix/")]
+    return exchanges, [b for ex in exchanges for b in (ex.req_body, ex.resp_body)
+                       if b and L.cbor_body(b)[1]]
+
+
+def test_cbor_byte_identical_to_ugorji(go_tool):
+    _, bodies = har_bodies()
+    extra = b'{"f":1.5,"n":-3,"big":18446744073709551615,"s":"\\ud83d\\ude00","z":null,' \
+            b'"t":true,"a":[],"o":{},"bb":1,"a2":2,"\xc3\xa9":3}'
+    bodies.append(extra)
+    go = go_tool("cbor", [b.decode() for b in bodies])
+    assert len(go) == len(bodies) > 100
+    for b, g in zip(bodies, go, strict=True):
+        assert L.cbor_body(b)[0] == g, b[:80]
+
+
+def test_zlib_stands_in_for_go_flate(go_tool):
+    exchanges, bodies = har_bodies()
+    inputs = [L.cbor_body(b)[0] for b in bodies]
+    s = L.Session2019()
+    s.handshaken = True
+    inputs += [g.coap for ex in exchanges for g in s.exchange(ex) if g.coap is not None]
+    go = go_tool("flate", {"dict": L.dictionary().hex(), "inputs": [i.hex() for i in inputs]})
+    ours = [L.deflate(i) for i in inputs]
+    for g, o, i in zip(go, ours, inputs, strict=True):
+        assert L.inflate(g) == i  # the same raw DEFLATE with the same dictionary
+        assert g.endswith(b"\x00\x00\xff\xff") and o.endswith(b"\x00\x00\xff\xff")
+        assert abs(len(g) - len(o)) <= 12, (len(i), len(g), len(o))
+    total_go, total_ours = sum(map(len, go)), sum(map(len, ours))
+    assert abs(total_go - total_ours) <= total_go // 100, (total_go, total_ours)
+
+
+def test_incompressible_data_goes_as_fixed_huffman():
+    data = random.Random(3).randbytes(600)
+    d = L.deflate(data)
+    assert (d[0] >> 1) & 3 == 1  # fixed Huffman, not stored (Go with a dictionary)
+    assert L.inflate(d) == data
+    assert len(d) > len(data) + 10
+    plain = L.deflate(data, zdict=b"")
+    assert (plain[0] >> 1) & 3 == 0 and len(plain) == len(data) + 10  # stored without one

@@ -98,14 +98,51 @@ def dictionary():
     return _maps()[2]
 
 
+def _fixed_literals(data):
+    """A non-final fixed-Huffman block (RFC 1951 section 3.2.6) of literals only, then the
+    empty stored block Go's Close() writes."""
+    out = bytearray()
+    acc = n = 0
+
+    def put(value, length):
+        nonlocal acc, n
+        acc |= value << n
+        n += length
+        while n >= 8:
+            out.append(acc & 0xFF)
+            acc >>= 8
+            n -= 8
+
+    def code(c, length):  # Huffman codes are packed most significant bit first
+        put(int(format(c, "0" + str(length) + "b")[::-1], 2), length)
+
+    put(0b010, 3)  # BFINAL 0, BTYPE 01 (fixed)
+    for b in data:
+        if b < 144:
+            code(0x30 + b, 8)
+        else:
+            code(0x190 + b - 144, 9)
+    code(0, 7)  # end of block
+    put(0, 3)  # BFINAL 0, BTYPE 00 (stored), then the byte boundary and LEN/NLEN
+    if n:
+        out.append(acc & 0xFF)
+    return bytes(out) + b"\x00\x00\xff\xff"
+
+
 def deflate(data, zdict=None):
     """Raw DEFLATE at the best level with the proxy's dictionary (compressor.go:97-116,
-    flate.NewWriterDict(BestCompression)). zlib level 9 stands in for Go's compress/flate (same
-    lazy-match parameters: good 32, lazy 258, nice 258, chain 4096); Go's Close() ends the
-    stream with an empty stored block, which a zlib sync flush sizes exactly."""
-    c = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY,
-                         zdict=dictionary() if zdict is None else zdict)
-    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    flate.NewWriterDict(BestCompression)), the size Go's compress/flate gives to a few bytes.
+    zlib level 9 stands in for Go's matcher (the same parameters: good 32, lazy 258, nice 258,
+    chain 4096). Go's Close() ends the stream with an empty stored block, which a zlib sync
+    flush sizes exactly. With a dictionary Go never writes a stored block (its stored size
+    counts the dictionary too), so where zlib stores, the data goes as fixed-Huffman literals,
+    as near to Go's choice as zlib lets us get (docs/parts/legacy2019.md, "Libraries")."""
+    zdict = dictionary() if zdict is None else zdict
+    c = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=zdict)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    if zdict and (out[0] >> 1) & 3 == 0:
+        return _fixed_literals(data)
+    return out
 
 
 def inflate(data, zdict=None):
