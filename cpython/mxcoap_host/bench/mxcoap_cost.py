@@ -29,29 +29,19 @@ import json
 import random
 
 from mxcoap import maps
-from mxcoap.coap import (
-    Endpoint,
-    RequestFailed,
-    RequestReceived,
-    ResponseReceived,
-    TransmissionParams,
+from mxcoap.coap import TransmissionParams
+from mxcoap.forward import (
+    EdgeForwarder,
+    HostForwarder,
+    HttpRequestFailed,
+    HttpRequestReady,
+    HttpResponseReady,
+    LogEvent,
 )
-from mxcoap.mapagree import MapAgreement
-from mxcoap.matrix import (
-    MATRIX_OPTIONS,
-    HttpRequest,
-    HttpResponse,
-    MapRetry,
-    MatrixError,
-    encode_request,
-    encode_response,
-    error_response,
-)
-from mxcoap.matrix import Session as MatrixSession
+from mxcoap.matrix import HttpRequest, HttpResponse, MatrixError
 from mxcoap.matrix import decode_request as _decode_request
 from mxcoap.matrix import decode_response as _decode_response
 from mxcoap.noise import public_key
-from mxcoap.session import MessageReceived, SecureEndpoint, SessionEstablished
 from mxcoap.session.handshake import IK1_OVERHEAD, IK2_OVERHEAD
 
 IP_UDP = 28  # IPv4 (20) + UDP (8) bytes per datagram
@@ -136,29 +126,29 @@ def _events(endpoint):
 
 
 class _Edge:
+    """One user's edge: an EdgeForwarder (mxcoap.forward) at its own address."""
+
     def __init__(self, sim, name, index):
         self.name = name
         self.addr = ("198.51.100." + str(index + 1), 40000 + index)
-        self.agree = MapAgreement(sim.edge_sets)
-        self.secure = SecureEndpoint(sim.key(), rand=sim.rand)
-        self.coap = Endpoint(sim.params, rand=sim.rand)
-        self.coap.known_options.update(MATRIX_OPTIONS)  # RFC 7252 §5.4.1: not 4.02
-        # The set the host picked last time leads the offer (known peers note; none yet here).
-        self.last = self.secure.known_peers.note(sim.host_public)
-        self.offer = self.agree.offer(self.last)
-        self.reply_len = len(sim.host_agree.answer(self.offer)[0])  # for the handshake count
-        self.peer = self.secure.connect(HOST_ADDR, sim.now, remote_static=sim.host_public,
-                                        hello=self.offer)
-        self.coap.mark_verified(self.peer)  # the secure session vouches for the peer
-        self.session = MatrixSession(self.agree.early(self.last))
-        self.session.first_flight = True
-        self.reason = None
+        self.fwd = EdgeForwarder(sim.key(), HOST_ADDR, sim.edge_sets, rand=sim.rand,
+                                 coap_params=sim.params, remote_static=sim.host_public)
+        # The round trip check's hook (a test swaps in a broken decoder).
+        self.fwd.decode_response = lambda msg, s, x: decode_response(msg, s, x)
+        self.coap = self.fwd.coap
+        self.secure = self.fwd.secure
 
-    def established(self, ev):
-        map_set, self.reason = self.agree.accept(ev.hello, self.last)
-        self.session.maps = map_set
-        self.session.first_flight = False
-        self.secure.known_peers.set_note(ev.static_key, map_set.id)
+    @property
+    def offer(self):
+        return self.fwd.offer
+
+    @property
+    def reason(self):
+        return self.fwd.reason
+
+    @property
+    def session(self):
+        return self.fwd.session
 
 
 class ExchangeResult:
@@ -189,19 +179,19 @@ class Simulation:
         self.params = params or TransmissionParams()
         self.map_set = map_set or maps.builtin()
         self.edge_sets = list(edge_sets or [self.map_set])
-        self.host_agree = MapAgreement(host_sets or [self.map_set])
         self.now = 0.0
         host_key = self.key()
         self.host_public = public_key(host_key)
-        self.host_secure = SecureEndpoint(
-            host_key, rand=self.rand, hello=lambda offered: self.host_agree.answer(offered)[0])
-        self.host_coap = Endpoint(self.params, rand=self.rand)
-        self.host_coap.known_options.update(MATRIX_OPTIONS)
-        self.host_sessions = {}  # edge static key -> matrix Session
+        self.host = HostForwarder(host_key, host_sets or [self.map_set], rand=self.rand,
+                                  coap_params=self.params)
+        self.host.decode_request = lambda msg, s: decode_request(msg, s)  # the test hook
+        self.host_agree = self.host.agree
+        self.host_coap = self.host.coap
+        self.host_secure = self.host.secure
         self.host_reasons = []
         self.edges = {}
         self._by_addr = {}
-        self._scheduled = []  # (time to answer, server exchange handle, CoAP response)
+        self._scheduled = []  # (time to answer, host handle, HttpResponse)
         self._current = None
         self._exchange = None
 
@@ -238,7 +228,8 @@ class Simulation:
             fixed = 1 + (8 if data[0] & 1 else 0) + IK1_OVERHEAD + 2 + 8 + 1 + len(edge.offer)
             r.handshake += IP_UDP + fixed
         elif kind == 0xA0:  # IK2: header and session id, Noise overhead, rid, hello (reply)
-            r.handshake += IP_UDP + 3 + IK2_OVERHEAD + 2 + 1 + edge.reply_len
+            reply_len = len(self.host_agree.answer(edge.offer)[0])
+            r.handshake += IP_UDP + 3 + IK2_OVERHEAD + 2 + 1 + reply_len
         elif kind or (up and len(data) <= EMPTY_TRANSPORT_MAX):
             r.handshake += IP_UDP + len(data)
 
@@ -253,94 +244,64 @@ class Simulation:
         heapq.heappush(self._inflight, (start + ser + self.delay, self._seq, up, data, edge))
 
     def _deliver(self):
-        moved = False
         while self._inflight and self._inflight[0][0] <= self.now:
             _, _, up, data, edge = heapq.heappop(self._inflight)
             if up:
-                self.host_secure.receive_datagram(data, edge.addr, self.now)
+                self.host.receive_datagram(data, edge.addr, self.now)
             else:
-                edge.secure.receive_datagram(data, HOST_ADDR, self.now)
-            moved = True
-        return moved
+                edge.fwd.receive_datagram(data, HOST_ADDR, self.now)
 
     def _pump(self):
         moved = True
         while moved:
-            moved = self._deliver()
+            moved = False
+            self._deliver()
             for e in self.edges.values():
-                for data, peer in e.coap.datagrams_to_send(self.now):
-                    e.secure.send(peer, data, self.now)
-                for data, _addr in e.secure.datagrams_to_send(self.now):
+                for data, _addr in e.fwd.datagrams_to_send(self.now):
                     self._send(data, True, e)
                     moved = True
-                for ev in _events(e.secure):
-                    if isinstance(ev, SessionEstablished):
-                        e.established(ev)
-                    if isinstance(ev, MessageReceived):
-                        e.coap.receive_datagram(ev.data, ev.peer_id, self.now)
-                        moved = True
-                for ev in _events(e.coap):
+                for ev in _events(e.fwd):
                     self._on_edge_event(e, ev)
-            for ev in _events(self.host_secure):
-                if isinstance(ev, SessionEstablished):
-                    _, map_set, reason = self.host_agree.answer(ev.hello)
-                    session = MatrixSession(map_set)
-                    session.first_maps = self.host_agree.held(ev.hello)
-                    self.host_sessions[ev.peer_id] = session
-                    self.host_reasons.append(reason)
-                if isinstance(ev, MessageReceived):
-                    self.host_coap.mark_verified(ev.peer_id)
-                    self.host_coap.receive_datagram(ev.data, ev.peer_id, self.now)
-                    moved = True
-            for ev in _events(self.host_coap):
+            for ev in _events(self.host):
                 self._on_host_event(ev)
-            for data, peer in self.host_coap.datagrams_to_send(self.now):
-                self.host_secure.send(peer, data, self.now)
-            for data, addr in self.host_secure.datagrams_to_send(self.now):
+            for data, addr in self.host.datagrams_to_send(self.now):
                 e = self._by_addr.get(addr)
                 if e is not None:
                     self._send(data, False, e)
                     moved = True
+            if self._inflight and self._inflight[0][0] <= self.now:
+                moved = True
 
     # -- the two ends ----------------------------------------------------------------------------
 
     def _on_host_event(self, ev):
-        if not isinstance(ev, RequestReceived):
+        if isinstance(ev, LogEvent):
+            if ev.kind == "maps":
+                self.host_reasons.append(ev.reason)
             return
-        session = self.host_sessions[ev.addr]
+        if not isinstance(ev, HttpRequestReady):
+            return
         x = self._exchange
-        try:
-            back = decode_request(ev.request, session)
-        except MatrixError as err:  # Mx-Maps naming a set the host lacks: Mx-Error 4
-            self._scheduled.append((self.now, ev.handle, error_response(err)))
-            return
-        diffs = compare_request(back, x["request"])
+        diffs = compare_request(ev.http_request, x["request"])
         if diffs:
             raise RoundTripError(x["name"] + ": request differs after the round trip: "
                                  + "; ".join(diffs))
-        msg = encode_response(x["response"], session, back.route)
-        self._scheduled.append((self.now + x["wait"], ev.handle, msg))
+        self._scheduled.append((self.now + x["wait"], ev.handle, x["response"]))
 
     def _on_edge_event(self, e, ev):
         x = self._exchange
+        if isinstance(ev, LogEvent):
+            if ev.kind == "map-retry" and self._current is not None:
+                self._current.map_retries += 1
+            return
         if ev.handle is not x.get("handle"):
             return
-        if isinstance(ev, RequestFailed):
-            raise BenchError(x["name"] + ": CoAP request failed: " + repr(ev.error))
-        if isinstance(ev, ResponseReceived):
-            try:
-                back = decode_response(ev.response, e.session, x["matrix_exchange"])
-            except MapRetry:
-                # The host lacks the set offered first and forwarded nothing: once more,
-                # encoded with the agreed set (docs/parts/maps.md, "First flight").
-                if x["retried"]:
-                    raise
-                x["retried"] = True
-                self._current.map_retries += 1
-                msg, x["matrix_exchange"] = encode_request(x["request"], e.session)
-                x["handle"] = e.coap.send_request(msg, e.peer, self.now)
-                return
-            diffs = compare_response(back, x["response"])
+        if isinstance(ev, HttpRequestFailed):
+            if isinstance(ev.error.cause, MatrixError):
+                raise ev.error.cause
+            raise BenchError(x["name"] + ": request failed: " + ev.error.message)
+        if isinstance(ev, HttpResponseReady):
+            diffs = compare_response(ev.http_response, x["response"])
             if diffs:
                 raise RoundTripError(x["name"] + ": response differs after the round trip: "
                                      + "; ".join(diffs))
@@ -350,11 +311,9 @@ class Simulation:
         ts = [t for t, _, _ in self._scheduled]
         if self._inflight:
             ts.append(self._inflight[0][0])
-        for ep in [self.host_coap, self.host_secure]:
-            ts.append(ep.get_timer())
+        ts.append(self.host.get_timer())
         for e in self.edges.values():
-            ts.append(e.coap.get_timer())
-            ts.append(e.secure.get_timer())
+            ts.append(e.fwd.get_timer())
         ts = [t for t in ts if t is not None]
         return min(ts) if ts else None
 
@@ -369,11 +328,9 @@ class Simulation:
         e = self.edge(user)
         self._current = ExchangeResult()
         before = self._retransmissions()
-        msg, mx = encode_request(request, e.session)
         self._exchange = x = {"name": name, "request": request, "response": response,
-                              "wait": wait_s, "matrix_exchange": mx, "done": False,
-                              "retried": False}
-        x["handle"] = e.coap.send_request(msg, e.peer, self.now)
+                              "wait": wait_s, "done": False}
+        x["handle"] = e.fwd.submit(request, self.now)
         self._pump()
         steps = 0
         while not x["done"] or self._scheduled or self._inflight:
@@ -384,13 +341,11 @@ class Simulation:
             self.now = max(self.now, t)
             due = [s for s in self._scheduled if s[0] <= self.now]
             self._scheduled = [s for s in self._scheduled if s[0] > self.now]
-            for _, handle, rmsg in due:
-                self.host_coap.respond(handle, rmsg, self.now)
-            for ep in [self.host_coap, self.host_secure]:
-                ep.handle_timer(self.now)
+            for _, handle, resp in due:
+                self.host.respond(handle, resp, self.now)
+            self.host.handle_timer(self.now)
             for ed in self.edges.values():
-                ed.coap.handle_timer(self.now)
-                ed.secure.handle_timer(self.now)
+                ed.fwd.handle_timer(self.now)
             self._pump()
         self._pump()
         self.now += 1.0  # think time before the next exchange

@@ -1,0 +1,110 @@
+"""The host: UDP -> secure session -> CoAP -> matrix -> HTTP request, and the answer back.
+
+    host = HostForwarder(key, [trained, maps.builtin()])
+    ... receive_datagram / datagrams_to_send / get_timer / handle_timer ...
+    next_event(): HttpRequestReady(handle, http_request, peer_id) -> respond(handle, resp, now)
+
+Rules (docs/parts/forward.md, docs/parts/maps.md):
+- The map agreement answer rides in the handshake reply (SecureEndpoint hello); each secure
+  session gets its own matrix Session with the picked set (first_maps: the offer's first set,
+  for first-flight requests).
+- A request that does not decode is answered with error_response (Mx-Error) and nothing is
+  forwarded; the edge resends after Mx-Error 2 and 4. CoAP de-duplication (keyed by the peer's
+  static key) keeps every request forwarded at most once, across handshakes too.
+"""
+
+from mxcoap.coap import CoapError, RequestReceived
+from mxcoap.mapagree import MapAgreement
+from mxcoap.matrix import MatrixError, Session, decode_request, error_response
+from mxcoap.matrix import encode_response as _encode_response
+from mxcoap.session import MessageReceived, SessionEstablished
+
+from .events import HttpRequestReady, LogEvent
+from .stack import Stack
+
+
+class HostRequest:
+    """The handle of HttpRequestReady: what respond() needs to encode the answer."""
+
+    def __init__(self, coap, session, route, peer_id):
+        self.coap = coap  # CoAP ServerExchange
+        self.session = session  # the matrix Session the request was decoded with
+        self.route = route
+        self.peer_id = peer_id
+
+
+class HostForwarder:
+    """Sans-IO host proxy for many edges. See the module docstring."""
+
+    def __init__(self, static_private, maps, rand=None, coap_params=None, session_params=None,
+                 known_peers=None):
+        self.agree = MapAgreement(maps)
+        self.stack = Stack(static_private, rand, coap_params, session_params, known_peers, None,
+                           self._hello, self._on_session, self._on_coap)
+        self.secure = self.stack.secure
+        self.coap = self.stack.coap
+        # Test and benchmark hooks: the matrix functions this forwarder calls.
+        self.decode_request = decode_request
+        self.encode_response = _encode_response
+        self.sessions = {}  # peer id (the edge's static key) -> matrix Session
+        self._events = []
+
+    def _hello(self, offered):
+        return self.agree.answer(offered)[0]
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def receive_datagram(self, data, addr, now):
+        self.stack.receive_datagram(data, addr, now)
+
+    def datagrams_to_send(self, now):
+        return self.stack.datagrams_to_send(now)
+
+    def get_timer(self):
+        return self.stack.get_timer()
+
+    def handle_timer(self, now):
+        self.stack.handle_timer(now)
+
+    def next_event(self):
+        if self._events:
+            return self._events.pop(0)
+        return None
+
+    def respond(self, handle, http_response, now):
+        """Send the HttpResponse for HttpRequestReady's handle. CoapUsageError when the
+        exchange is no longer waiting (answered, or expired)."""
+        msg = self.encode_response(http_response, handle.session, handle.route)
+        self.coap.respond(handle.coap, msg, now)
+        self.stack.pump(now)
+
+    # -- events from the layers ------------------------------------------------------------------
+
+    def _on_session(self, ev, now):
+        if isinstance(ev, SessionEstablished):
+            _, map_set, reason = self.agree.answer(ev.hello)
+            session = Session(map_set)
+            session.first_maps = self.agree.held(ev.hello)
+            self.sessions[ev.peer_id] = session
+            self._events.append(LogEvent("maps", reason, ev.peer_id))
+        elif isinstance(ev, MessageReceived):
+            self.coap.mark_verified(ev.peer_id)  # the secure session vouches for the peer
+
+    def _on_coap(self, ev, now):
+        if not isinstance(ev, RequestReceived):
+            return
+        session = self.sessions.get(ev.addr)
+        try:
+            if session is None:
+                raise MatrixError("no matrix session for this peer", 500)
+            req = self.decode_request(ev.request, session)
+        except MatrixError as e:
+            # Nothing is forwarded; the edge reads the reason in Mx-Error.
+            self._events.append(LogEvent("refused", e.message, ev.addr))
+            try:
+                self.coap.respond(ev.handle, error_response(e), now)
+            except CoapError:
+                pass
+            return
+        handle = HostRequest(ev.handle, session, req.route, ev.addr)
+        self._events.append(HttpRequestReady(handle, req, ev.addr))
