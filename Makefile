@@ -19,11 +19,17 @@ SYNAPSE_PIN := matrix-synapse==1.163.2
 
 setup: $(VENV)/.setup-done $(VENV)/.apt-done synapse-setup
 
-# libcoap's coap-client-notls is an independent CoAP peer for the interop tests (Debian package).
+# Debian packages for independent peers: libcoap's coap-client/coap-server (CoAP interop), and
+# Go with the ugorji CBOR codec the 2019 proxy used (its byte-count model is checked against them).
+APT_PKGS := libcoap3-bin golang-go golang-github-ugorji-go-codec-dev
+
 $(VENV)/.apt-done: $(VENV)/.setup-done
-	command -v coap-client-notls >/dev/null || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcoap3-bin >/dev/null; }
+	{ command -v coap-client-notls && command -v go && \
+	  test -d /usr/share/gocode/src/github.com/ugorji/go/codec; } >/dev/null || \
+	  { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; }
 	@command -v coap-client-notls
+	@command -v go
 	touch $@
 
 $(VENV)/.setup-done: pyproject.toml

@@ -156,8 +156,8 @@ def test_tool_prints_totals(tmp_path):
     assert doc["totals"]["mxcoap"] and doc["totals"]["mxcoap"] < doc["totals"]["legacy"]
 
 
-# Against the Go libraries the 2019 proxy used (skipped without a Go toolchain and Debian's
-# golang-github-ugorji-go-codec-dev): tools/legacy2019_go.
+# Against the Go libraries the 2019 proxy used (Debian's golang-go and
+# golang-github-ugorji-go-codec-dev, which `make setup` installs): tools/legacy2019_go.
 GOPATH_2019 = "/usr/share/gocode"
 UGORJI = os.path.join(GOPATH_2019, "src", "github.com", "ugorji", "go", "codec")
 
@@ -165,7 +165,8 @@ UGORJI = os.path.join(GOPATH_2019, "src", "github.com", "ugorji", "go", "codec")
 @pytest.fixture(scope="module")
 def go_tool(tmp_path_factory):
     if shutil.which("go") is None or not os.path.isdir(UGORJI):
-        pytest.skip("needs go and golang-github-ugorji-go-codec-dev")
+        pytest.fail("needs go and golang-github-ugorji-go-codec-dev: run `make setup` "
+                    "(apt-get install golang-go golang-github-ugorji-go-codec-dev)")
     d = tmp_path_factory.mktemp("go")
     env = dict(os.environ, GO111MODULE="off", GOPATH=GOPATH_2019, GOFLAGS="")
     env.setdefault("GOCACHE", str(d / "cache"))
