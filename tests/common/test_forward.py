@@ -6,6 +6,7 @@ the host's HTTP response comes out equal at the edge; every request is forwarded
 import unittest
 
 from coap_net import XorShift
+from forward_net import Link
 from matrix_support import EVENT, ROOM, TOKEN, carried, same_body
 from mxcoap import maps
 from mxcoap.coap import TransmissionParams
@@ -61,86 +62,12 @@ def answer(req):
                         b'{"event_id":"' + EVENT.encode() + b'"}')
 
 
-class Link:
-    """Forwarders by address, a fake clock, seeded loss and duplication (xorshift)."""
-
-    def __init__(self, seed=7, delay=0.05, loss=0.0, dup=0.0, bps=None):
-        self.rng = XorShift(seed)
-        self.bps = bps  # serialise each direction at this rate (28 B of IPv4+UDP each)
-        self.free = {}  # source address -> when its direction of the link is free
-        self.now = 0.0
-        self.delay = delay
-        self.loss = loss
-        self.dup = dup
-        self.nodes = {}
-        self.flight = []  # [arrival, seq, data, src, dst]
-        self.seq = 0
-        self.datagrams = 0
-        self.on_host = None  # function(event) for the host's events
-
-    def add(self, addr, fwd):
-        self.nodes[addr] = fwd
-        return fwd
-
-    def _flush(self):
-        busy = True
-        while busy:
-            busy = False
-            for addr in self.nodes:
-                fwd = self.nodes[addr]
-                if addr == HOST and self.on_host is not None:
-                    ev = fwd.next_event()
-                    while ev is not None:
-                        self.on_host(ev)
-                        ev = fwd.next_event()
-                for data, dst in fwd.datagrams_to_send(self.now):
-                    busy = True
-                    self.datagrams += 1
-                    if self.rng.random() < self.loss:
-                        continue
-                    start = self.now
-                    if self.bps:
-                        start = max(start, self.free.get(addr, 0.0)) \
-                            + (len(data) + 28) * 8.0 / self.bps
-                        self.free[addr] = start
-                    for _ in range(2 if self.rng.random() < self.dup else 1):
-                        self.seq += 1
-                        t = start + self.delay + self.rng.random() * self.delay
-                        self.flight.append([t, self.seq, data, addr, dst])
-
-    def run(self, stop, limit=900.0):
-        """Deliver datagrams and fire timers until stop() or `limit` seconds of fake time."""
-        self._flush()
-        while not stop():
-            t = None
-            for p in self.flight:
-                if t is None or p[0] < t:
-                    t = p[0]
-            for fwd in self.nodes.values():
-                w = fwd.get_timer()
-                if w is not None and (t is None or w < t):
-                    t = w
-            if t is None or t > limit:
-                return False
-            self.now = max(self.now, t)
-            due = [p for p in self.flight if p[0] <= self.now]
-            due.sort()
-            for p in due:
-                self.flight.remove(p)
-                self.nodes[p[4]].receive_datagram(p[2], p[3], self.now)
-            for fwd in self.nodes.values():
-                w = fwd.get_timer()
-                if w is not None and w <= self.now:
-                    fwd.handle_timer(self.now)
-            self._flush()
-        return True
-
-
 class Pair:
     """An edge and a host on one Link; the host answers every request with answer(request)."""
 
     def __init__(self, edge_sets=(MX1,), host_sets=(MX1,), ik=True, params=None, **link):
         self.link = Link(**link)
+        self.link.on_events[HOST] = self._on_host
         self.host = self.link.add(HOST, HostForwarder(HOST_KEY, list(host_sets),
                                                       rand=XorShift(11).bytes,
                                                       coap_params=params))
@@ -151,7 +78,6 @@ class Pair:
         self.host_log = []
         self.edge_log = []
         self.results = {}  # edge handle -> HttpResponseReady or HttpRequestFailed
-        self.link.on_host = self._on_host
 
     def _on_host(self, ev):
         if isinstance(ev, HttpRequestReady):

@@ -11,26 +11,24 @@ import os
 from urllib.parse import quote
 
 import pytest
+from coap_net import XorShift
+from forward_net import Link
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mxcoap import maps
-from mxcoap.coap import Message, RequestFailed, ResponseReceived
-from mxcoap.mapagree import MapAgreement
-from mxcoap.matrix import (
-    MATRIX_OPTIONS,
-    HttpRequest,
-    MapRetry,
-    MatrixError,
-    decode_request,
-    decode_response,
-    encode_request,
-    encode_response,
-    error_response,
+from mxcoap.coap import Message
+from mxcoap.forward import (
+    EdgeForwarder,
+    HostForwarder,
+    HttpRequestReady,
+    HttpResponseReady,
+    LogEvent,
 )
+from mxcoap.matrix import HttpRequest, decode_request, encode_request
 from mxcoap.matrix import Session as MatrixSession
 from mxcoap.noise import public_key
-from mxcoap.session import SessionEstablished
-from session_net import SecureNet, key_from
+from mxcoap.session import KnownPeers
+from session_net import key_from
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 HAR = os.path.join(ROOT, "tests", "vectors", "synapse", "scenario.har")
@@ -49,101 +47,92 @@ EXCHANGES = train_maps.load_har(HAR)  # all 69: the whole stack takes ~0.5 s per
 
 
 class Host:
-    """The responder's driver: answers the offer, one matrix Session per secure session."""
+    """The host: a HostForwarder (mxcoap.forward) that answers the recorded responses in order."""
 
-    def __init__(self, net, sets):
-        self.agree = MapAgreement(sets)
-        self.node = net.add(HOST, HOST_KEY, handler=self.handle, seed=11,
-                            hello=lambda offered: self.agree.answer(offered)[0])
-        self.node.coap.known_options.update(MATRIX_OPTIONS)  # RFC 7252 §5.4.1: not 4.02
-        self.sessions = {}
-        self._est = {}
+    def __init__(self, link, sets):
+        self.fwd = link.add(HOST, HostForwarder(HOST_KEY, sets, rand=XorShift(11).bytes))
+        link.on_events[HOST] = self.on_event
+        self.link = link
+        self.sessions = self.fwd.sessions  # peer id -> matrix Session
         self.reasons = []
         self.received = []
         self.refused = []  # MatrixErrors answered with Mx-Error (nothing forwarded)
         self.answers = []  # HttpResponses to give, in order
 
-    def session(self, peer_id):
-        est = [e for e in self.node.events
-               if isinstance(e, SessionEstablished) and e.peer_id == peer_id]
-        if self._est.get(peer_id) is not est[-1]:  # a new secure session: a new Session
-            _, map_set, reason = self.agree.answer(est[-1].hello)
-            self.reasons.append(reason)
-            session = MatrixSession(map_set)
-            session.first_maps = self.agree.held(est[-1].hello)
-            self.sessions[peer_id] = session
-            self._est[peer_id] = est[-1]
-        return self.sessions[peer_id]
-
-    def handle(self, node, ev, now):
-        session = self.session(ev.addr)
-        try:
-            req = decode_request(ev.request, session)
-        except MatrixError as e:
-            self.refused.append(e)
-            node.coap.respond(ev.handle, error_response(e), now)
-            return
-        self.received.append(req)
-        node.coap.respond(ev.handle, encode_response(self.answers.pop(0), session, req.route),
-                          now)
+    def on_event(self, ev):
+        if isinstance(ev, HttpRequestReady):
+            self.received.append(ev.http_request)
+            self.fwd.respond(ev.handle, self.answers.pop(0), self.link.now)
+        elif isinstance(ev, LogEvent) and ev.kind == "maps":
+            self.reasons.append(ev.reason)
+        elif isinstance(ev, LogEvent) and ev.kind == "refused":
+            self.refused.append(ev.error)
 
 
 class Edge:
-    """The initiator's driver: offers its sets (the host's last pick first), encodes the first
-    flight with the set offered first and Mx-Maps, sends once more on MapRetry."""
+    """The edge: an EdgeForwarder offering its sets (the host's last pick first); it encodes the
+    first flight with the set offered first and Mx-Maps, and sends once more on MapRetry."""
 
-    def __init__(self, net, sets, ik, last=None):
-        self.net = net
-        self.agree = MapAgreement(sets)
-        self.last = last
-        self.node = net.add(EDGE, EDGE_KEY, seed=22)
-        self.node.coap.known_options.update(MATRIX_OPTIONS)
-        self.pid = self.node.secure.connect(HOST, net.now,
-                                            remote_static=public_key(HOST_KEY) if ik else None,
-                                            hello=self.agree.offer(last))
-        self.session = MatrixSession(self.agree.early(last))
-        self.session.first_flight = True
-        self.reason = None
-        self.map_set = None
+    def __init__(self, link, sets, ik, last=None):
+        self.link = link
+        known = KnownPeers()
+        if last is not None:
+            known.set_note(public_key(HOST_KEY), last)
+        self.fwd = link.add(EDGE, EdgeForwarder(
+            EDGE_KEY, HOST, sets, rand=XorShift(22).bytes, known_peers=known,
+            remote_static=public_key(HOST_KEY) if ik else None))
+        self.fwd.last = last  # XX: the key (and so its note) is not known before the handshake
+        self.fwd.encode_request = self._encode
+        link.on_events[EDGE] = self.on_event
+        self.first_msgs = []  # CoAP messages the first request was encoded as
         self.retries = []  # MapRetry messages (the driver's log)
+        self.results = {}
+
+    def _encode(self, req, session):
+        msg, ex = encode_request(req, session)
+        if not self.results and len(self.first_msgs) < 2:
+            self.first_msgs.append(msg)
+        return msg, ex
+
+    def on_event(self, ev):
+        if isinstance(ev, LogEvent):
+            if ev.kind == "map-retry":
+                self.retries.append(ev.reason)
+        else:
+            self.results[ev.handle] = ev
+
+    @property
+    def map_set(self):
+        return self.fwd.map_set
+
+    @property
+    def reason(self):
+        return self.fwd.reason
+
+    @property
+    def session(self):
+        return self.fwd.session
 
     def exchange(self, req):
-        for attempt in range(2):
-            msg, ex = encode_request(req, self.session)
-            if attempt == 0:
-                self.first_msgs = getattr(self, "first_msgs", None) or [msg]
-            handle = self.node.coap.send_request(msg, self.pid, self.net.now)
-            self.net.run(until=self.net.now + 600,
-                         stop=lambda h=handle: any(getattr(e, "handle", None) is h
-                                                   for e in self.node.app_events))
-            for e in self.node.events:
-                if isinstance(e, SessionEstablished) and self.map_set is None:
-                    self.map_set, self.reason = self.agree.accept(e.hello, self.last)
-                    self.session.maps = self.map_set
-                    self.session.first_flight = False
-            done = [e for e in self.node.app_events if getattr(e, "handle", None) is handle]
-            assert done and not isinstance(done[0], RequestFailed), done
-            assert isinstance(done[0], ResponseReceived)
-            try:
-                return decode_response(done[0].response, self.session, ex)
-            except MapRetry as e:
-                self.retries.append(e.message)
-        raise AssertionError("sent twice without an answer")
+        handle = self.fwd.submit(req, self.link.now)
+        self.link.run(lambda: handle in self.results, self.link.now + 600)
+        done = self.results.get(handle)
+        assert isinstance(done, HttpResponseReady), done
+        return done.http_response
 
 
 def run(edge_sets, host_sets, ik=True, last=None):
-    net = SecureNet(seed=7)
-    host = Host(net, host_sets)
-    edge = Edge(net, edge_sets, ik, last)
+    link = Link(seed=7)
+    host = Host(link, host_sets)
+    edge = Edge(link, edge_sets, ik, last)
     for req, resp in EXCHANGES:
         host.answers.append(resp)
         back = edge.exchange(req)
         assert train_maps.difference(req, host.received[-1]) is None, req
         assert train_maps.difference(resp, back) is None, req
     assert len(host.received) == len(EXCHANGES)  # each request forwarded exactly once
-    edge.link = link = sum(len(e[3]) + 28 for e in net.log)
-    edge.net = net
-    return edge, host, link
+    edge.link_bytes = link_bytes = sum(len(e[3]) + 28 for e in link.sent)
+    return edge, host, link_bytes
 
 
 def test_same_sets_agree_on_the_trained_set():
@@ -189,10 +178,6 @@ def test_agreed_set_costs_fewer_bytes_than_none():
 OPT_MAPS = 65031
 
 
-def first_datagram_len(edge):
-    return len(edge.net.log[0][3])
-
-
 @pytest.mark.parametrize("ik", [True, False], ids=["IK", "XX"])
 def test_first_flight_uses_the_offered_set_when_both_hold_it(ik):
     edge, host, _ = run([TRAINED, MX1], [TRAINED, MX1], ik)
@@ -222,7 +207,7 @@ def test_first_flight_retried_once_when_the_host_lacks_the_set(ik):
     # The next session offers the set the host picked: no retry.
     edge2, host2, _ = run([TRAINED, MX1], [MX1], ik, last=MX1.id)
     assert edge2.retries == [] and host2.refused == []
-    assert edge2.link < edge.link
+    assert edge2.link_bytes < edge.link_bytes
 
 
 def test_first_flight_costs_less_than_verbatim():

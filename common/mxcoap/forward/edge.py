@@ -161,7 +161,7 @@ class EdgeForwarder:
             map_set, reason = self.agree.accept(ev.hello, self.last)
         except MatrixError as e:
             # The reply names no set of our offer: the peers cannot read each other.
-            self._events.append(LogEvent("maps", e.message, ev.peer_id))
+            self._events.append(LogEvent("maps", e.message, ev.peer_id, e))
             self.secure.close(ev.peer_id, now)
             self.session = None
             self._fail_all(ForwardError("map agreement failed: " + e.message, 502, e), now)
@@ -202,7 +202,7 @@ class EdgeForwarder:
             # The host forwarded nothing: encode the same request again (with the agreed set,
             # or defining every value again) and send it once more.
             what = "map-retry" if isinstance(e, MapRetry) else "state-retry"
-            self._events.append(LogEvent(what, e.message, self.peer))
+            self._events.append(LogEvent(what, e.message, self.peer, e))
             if req.sends >= MAX_SENDS:
                 self._fail(req, ForwardError("sent twice without an answer: " + e.message,
                                              502, e))

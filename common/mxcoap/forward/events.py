@@ -40,12 +40,14 @@ class LogEvent:
     """A line for the driver's log. `kind`: "maps" (map agreement reason), "map-retry" (a
     request sent again after MapRetry), "state-retry" (likewise after PeerLostState),
     "refused" (host: a request it could not decode, answered with Mx-Error), "closed" (a
-    secure session ended), "rejected" (a peer key refused)."""
+    secure session ended), "rejected" (a peer key refused). `error`: the exception behind it,
+    if any (a MatrixError for "refused" and the retries)."""
 
-    def __init__(self, kind, reason, peer_id=None):
+    def __init__(self, kind, reason, peer_id=None, error=None):
         self.kind = kind
         self.reason = reason
         self.peer_id = peer_id
+        self.error = error
 
     def __repr__(self):
         return "<LogEvent " + self.kind + ": " + self.reason + ">"

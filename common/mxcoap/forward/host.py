@@ -100,7 +100,7 @@ class HostForwarder:
             req = self.decode_request(ev.request, session)
         except MatrixError as e:
             # Nothing is forwarded; the edge reads the reason in Mx-Error.
-            self._events.append(LogEvent("refused", e.message, ev.addr))
+            self._events.append(LogEvent("refused", e.message, ev.addr, e))
             try:
                 self.coap.respond(ev.handle, error_response(e), now)
             except CoapError:
