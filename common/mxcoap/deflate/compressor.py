@@ -232,26 +232,24 @@ class Deflater:
                     i += prev_len - 1
                     avail = False
                     match_len = 2
-                    k += 3
-                    if k == 3 * cap:
-                        w.flush(syms, cap, lfreq, dfreq, block_lo, i, False)
-                        k = 0
-                        block_lo = i
                 elif avail:
                     c = buf[i - 1]
                     syms[k] = 0
                     syms[k + 1] = 0
                     syms[k + 2] = c
                     lfreq[c] += 1
-                    k += 3
-                    if k == 3 * cap:
-                        w.flush(syms, cap, lfreq, dfreq, block_lo, i, False)
-                        k = 0
-                        block_lo = i
-                    i += 1
                 else:
                     avail = True
                     i += 1
+                    continue
+                # A symbol was emitted (for buf[:i]); a full buffer ends a block there.
+                k += 3
+                if k == 3 * cap:
+                    w.flush(syms, cap, lfreq, dfreq, block_lo, i, False)
+                    k = 0
+                    block_lo = i
+                if avail:
+                    i += 1  # after a literal for buf[i - 1], go on to the next byte
             if avail:
                 c = buf[i - 1]
                 syms[k] = 0
