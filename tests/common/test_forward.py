@@ -203,6 +203,22 @@ class TestMaps(ForwardTest):
         self.assertEqual(len(self.kinds(p.host_log, "refused")), 1)
 
 
+class TestRestart(ForwardTest):
+    def test_host_restart_new_session_and_tables(self):
+        p = Pair()
+        first = [send(1), sync(1)]
+        self.check(p, first, p.exchange(first))
+        # The host restarts (same key, nothing else kept): the edge's next request meets a
+        # RESET, the session layer starts over, and the edge's matrix tables start over too.
+        p.host = p.link.add(HOST, HostForwarder(HOST_KEY, [MX1], rand=XorShift(33).bytes))
+        nxt = [send(2), sync(2)]
+        self.check(p, nxt, p.exchange(nxt), first)
+        self.assertEqual(len(self.kinds(p.host_log, "maps")), 2)
+        self.assertEqual(len(self.kinds(p.edge_log, "closed")), 1)
+        # Sent before the edge knew: encoded with the old tables, refused, sent once more.
+        self.assertEqual(len(self.kinds(p.edge_log, "state-retry")), 2)
+
+
 class TestSlowLink(unittest.TestCase):
     def first_request(self, tell):
         params = TransmissionParams.for_link(100)

@@ -17,7 +17,7 @@ from mxcoap.coap import CoapError, RequestReceived
 from mxcoap.mapagree import MapAgreement
 from mxcoap.matrix import MatrixError, Session, decode_request, error_response
 from mxcoap.matrix import encode_response as _encode_response
-from mxcoap.session import MessageReceived, SessionEstablished
+from mxcoap.session import MessageReceived, SessionClosed, SessionEstablished
 
 from .events import HttpRequestReady, LogEvent
 from .stack import Stack
@@ -89,6 +89,10 @@ class HostForwarder:
             self._events.append(LogEvent("maps", reason, ev.peer_id))
         elif isinstance(ev, MessageReceived):
             self.coap.mark_verified(ev.peer_id)  # the secure session vouches for the peer
+        elif isinstance(ev, SessionClosed):
+            # Its requests keep their Session (HostRequest); a new session brings a new one.
+            self.sessions.pop(ev.peer_id, None)
+            self._events.append(LogEvent("closed", "session closed: " + ev.reason, ev.peer_id))
 
     def _on_coap(self, ev, now):
         if not isinstance(ev, RequestReceived):

@@ -6,7 +6,7 @@ other event of either layer to the forwarder's `on_session` / `on_coap`. UDP dat
 
 from mxcoap.coap import Endpoint
 from mxcoap.matrix import MATRIX_OPTIONS
-from mxcoap.session import MessageReceived, SecureEndpoint
+from mxcoap.session import MessageReceived, SecureEndpoint, SessionError
 
 
 class Stack:
@@ -20,6 +20,7 @@ class Stack:
         self.on_coap = on_coap  # (event, now)
         self.on_down = on_down  # (peer_id, coap bytes, udp datagrams, now) after each send
         self.out = []  # (udp bytes, addr)
+        self.dropped = 0  # CoAP datagrams the session layer refused to send
 
     def pump(self, now):
         """Move everything between the layers until both are quiet."""
@@ -28,7 +29,13 @@ class Stack:
             busy = False
             for data, peer in self.coap.datagrams_to_send(now):
                 busy = True
-                self.secure.send(peer, data, now)
+                try:
+                    self.secure.send(peer, data, now)
+                except SessionError:
+                    # Unknown peer or too large for a datagram: dropped here, so the CoAP
+                    # exchange times out and the edge answers 504 (never a crash).
+                    self.dropped += 1
+                    continue
                 sent = self.secure.datagrams_to_send(now)
                 if self.on_down is not None:
                     self.on_down(peer, data, sent, now)
