@@ -24,7 +24,7 @@ from mxcoap.session.header import IK1, TAG_LEN, kind
 
 from .errors import ForwardError
 from .events import HttpRequestFailed, HttpResponseReady, LogEvent
-from .stack import Stack
+from .stack import Forwarder, Stack
 
 # IK1 around its CoAP message: byte 0, Noise overhead, rid(2) fresh(8) hlen(1), then the offer
 # (docs/parts/session.md, "Handshake payloads").
@@ -49,7 +49,7 @@ class EdgeRequest:
         return "<EdgeRequest " + repr(self.http_request) + " sends=" + str(self.sends) + ">"
 
 
-class EdgeForwarder:
+class EdgeForwarder(Forwarder):
     """Sans-IO edge proxy towards one host. See the module docstring."""
 
     def __init__(self, static_private, host_addr, maps, rand=None, coap_params=None,
@@ -57,10 +57,8 @@ class EdgeForwarder:
         self.host_addr = host_addr
         self.agree = MapAgreement(maps)
         self.remote_static = remote_static if remote_static is not None else pinned
-        self.stack = Stack(static_private, rand, coap_params, session_params, known_peers,
-                           pinned, b"", self._on_session, self._on_coap, self._on_down)
-        self.secure = self.stack.secure
-        self.coap = self.stack.coap
+        super().__init__(Stack(static_private, rand, coap_params, session_params, known_peers,
+                               pinned, b"", self._on_session, self._on_coap, self._on_down))
         # Test and benchmark hooks: the matrix functions this forwarder calls.
         self.encode_request = _encode_request
         self.decode_response = decode_response
@@ -71,7 +69,6 @@ class EdgeForwarder:
         self.map_set = None  # the agreed set, once the host replied
         self.reason = None  # the agreement's reason, for the log
         self._pending = {}  # CoAP handle -> EdgeRequest
-        self._events = []
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -83,23 +80,6 @@ class EdgeForwarder:
         self._send(req, now)
         self.stack.pump(now)
         return req
-
-    def receive_datagram(self, data, addr, now):
-        self.stack.receive_datagram(data, addr, now)
-
-    def datagrams_to_send(self, now):
-        return self.stack.datagrams_to_send(now)
-
-    def get_timer(self):
-        return self.stack.get_timer()
-
-    def handle_timer(self, now):
-        self.stack.handle_timer(now)
-
-    def next_event(self):
-        if self._events:
-            return self._events.pop(0)
-        return None
 
     def cancel(self, handle, now):
         """The client went away: no event follows for `handle`."""

@@ -20,7 +20,7 @@ from mxcoap.matrix import encode_response as _encode_response
 from mxcoap.session import MessageReceived, SessionClosed, SessionEstablished
 
 from .events import HttpRequestReady, LogEvent
-from .stack import Stack
+from .stack import Forwarder, Stack
 
 
 class HostRequest:
@@ -33,43 +33,23 @@ class HostRequest:
         self.peer_id = peer_id
 
 
-class HostForwarder:
+class HostForwarder(Forwarder):
     """Sans-IO host proxy for many edges. See the module docstring."""
 
     def __init__(self, static_private, maps, rand=None, coap_params=None, session_params=None,
                  known_peers=None):
         self.agree = MapAgreement(maps)
-        self.stack = Stack(static_private, rand, coap_params, session_params, known_peers, None,
-                           self._hello, self._on_session, self._on_coap)
-        self.secure = self.stack.secure
-        self.coap = self.stack.coap
+        super().__init__(Stack(static_private, rand, coap_params, session_params, known_peers,
+                               None, self._hello, self._on_session, self._on_coap))
         # Test and benchmark hooks: the matrix functions this forwarder calls.
         self.decode_request = decode_request
         self.encode_response = _encode_response
         self.sessions = {}  # peer id (the edge's static key) -> matrix Session
-        self._events = []
 
     def _hello(self, offered):
         return self.agree.answer(offered)[0]
 
     # -- public API ------------------------------------------------------------------------------
-
-    def receive_datagram(self, data, addr, now):
-        self.stack.receive_datagram(data, addr, now)
-
-    def datagrams_to_send(self, now):
-        return self.stack.datagrams_to_send(now)
-
-    def get_timer(self):
-        return self.stack.get_timer()
-
-    def handle_timer(self, now):
-        self.stack.handle_timer(now)
-
-    def next_event(self):
-        if self._events:
-            return self._events.pop(0)
-        return None
 
     def respond(self, handle, http_response, now):
         """Send the HttpResponse for HttpRequestReady's handle. CoapUsageError when the

@@ -77,3 +77,30 @@ class Stack:
         self.coap.handle_timer(now)  # both are safe to call at any time
         self.secure.handle_timer(now)
         self.pump(now)
+
+
+class Forwarder:
+    """What both forwarders share: the driver's datagram, timer and event calls on a Stack."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.secure = stack.secure
+        self.coap = stack.coap
+        self._events = []
+
+    def receive_datagram(self, data, addr, now):
+        self.stack.receive_datagram(data, addr, now)
+
+    def datagrams_to_send(self, now):
+        return self.stack.datagrams_to_send(now)
+
+    def get_timer(self):
+        return self.stack.get_timer()
+
+    def handle_timer(self, now):
+        self.stack.handle_timer(now)
+
+    def next_event(self):
+        if self._events:
+            return self._events.pop(0)
+        return None

@@ -138,18 +138,6 @@ class _Edge:
         self.coap = self.fwd.coap
         self.secure = self.fwd.secure
 
-    @property
-    def offer(self):
-        return self.fwd.offer
-
-    @property
-    def reason(self):
-        return self.fwd.reason
-
-    @property
-    def session(self):
-        return self.fwd.session
-
 
 class ExchangeResult:
     """Bytes on the link for one exchange (each datagram + 28 B of IPv4+UDP)."""
@@ -225,10 +213,10 @@ class Simulation:
         # empty transport datagram that proves the edge's address after IK2 counts too.
         kind = data[0] & 0xF0 if data[0] & 0x80 else 0
         if kind == 0x90:  # IK1: header, [cookie], Noise overhead, rid, fresh, hello (offer)
-            fixed = 1 + (8 if data[0] & 1 else 0) + IK1_OVERHEAD + 2 + 8 + 1 + len(edge.offer)
+            fixed = 1 + (8 if data[0] & 1 else 0) + IK1_OVERHEAD + 2 + 8 + 1 + len(edge.fwd.offer)
             r.handshake += IP_UDP + fixed
         elif kind == 0xA0:  # IK2: header and session id, Noise overhead, rid, hello (reply)
-            reply_len = len(self.host_agree.answer(edge.offer)[0])
+            reply_len = len(self.host_agree.answer(edge.fwd.offer)[0])
             r.handshake += IP_UDP + 3 + IK2_OVERHEAD + 2 + 1 + reply_len
         elif kind or (up and len(data) <= EMPTY_TRANSPORT_MAX):
             r.handshake += IP_UDP + len(data)
