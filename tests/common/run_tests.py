@@ -16,6 +16,7 @@ TEST_MODULES = [
     "test_coap_endpoint",
     "test_coap_blockwise",
     "test_coap_timing",
+    "test_drivers_coap_async",
     "test_matrix_ids",
     "test_matrix_body",
     "test_matrix_request",
