@@ -220,9 +220,9 @@ class TestRestart(ForwardTest):
 
 
 class TestSlowLink(unittest.TestCase):
-    def first_request(self, tell):
+    def first_request(self, tell, ik=True):
         params = TransmissionParams.for_link(100)
-        p = Pair(params=params, bps=100, delay=0.3)
+        p = Pair(params=params, bps=100, delay=0.3, ik=ik)
         if not tell:
             p.edge.stack.on_down = None  # the CoAP endpoint not told of the handshake bytes
         events = p.exchange([send(1)])
@@ -234,6 +234,11 @@ class TestSlowLink(unittest.TestCase):
         # the CoAP endpoint (Endpoint.add_overhead), whose RTO then allows for them.
         self.assertEqual(self.first_request(True), 0)
         self.assertGreater(self.first_request(False), 0)
+
+    def test_request_in_xx3_not_retransmitted_at_100_bps(self):
+        # XX1 goes out with the request held back; it rides in XX3 after XX2.
+        self.assertEqual(self.first_request(True, ik=False), 0)
+        self.assertGreater(self.first_request(False, ik=False), 0)
 
 
 class TestFailure(unittest.TestCase):

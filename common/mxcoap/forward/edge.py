@@ -19,8 +19,8 @@ from mxcoap.mapagree import MapAgreement
 from mxcoap.matrix import MapRetry, MatrixError, PeerLostState, Session, decode_response
 from mxcoap.matrix import encode_request as _encode_request
 from mxcoap.session import PeerRejected, SessionClosed, SessionError, SessionEstablished
-from mxcoap.session.handshake import IK1_OVERHEAD, IK2_OVERHEAD
-from mxcoap.session.header import IK1, TAG_LEN, kind
+from mxcoap.session.handshake import IK1_OVERHEAD, IK2_OVERHEAD, XX2_OVERHEAD, XX3_OVERHEAD
+from mxcoap.session.header import IK1, TAG_LEN, XX1, kind
 
 from .errors import ForwardError
 from .events import HttpRequestFailed, HttpResponseReady, LogEvent
@@ -32,6 +32,11 @@ IK1_FIXED = 1 + IK1_OVERHEAD + 11
 # IK2 around the answer, less the transport framing the answer would have had anyway: byte 0
 # and session id (3), Noise overhead, rid(2) hlen(1), a 1-byte map reply (the steady state).
 IK2_EXTRA = 3 + IK2_OVERHEAD + 3 + 1 - (1 + TAG_LEN)
+# XX first contact: XX1 goes out now, the message itself later in XX3 (byte 0, session id,
+# Noise overhead, fresh(8)) instead of a transport datagram; XX2 (byte 0, session id, Noise
+# overhead, rid(2) hlen(1), a 1-byte reply) comes back before its answer.
+XX3_EXTRA = 1 + 2 + XX3_OVERHEAD + 8 - (1 + TAG_LEN)
+XX2_LEN = 1 + 2 + XX2_OVERHEAD + 3 + 1
 MAX_SENDS = 2  # the request and at most one retry (MapRetry or PeerLostState)
 
 
@@ -114,9 +119,13 @@ class EdgeForwarder(Forwarder):
     def _on_down(self, peer, data, sent, now):
         # A CoAP message that rides in IK1 (docs/parts/session.md): the handshake bytes go out
         # with it, and come back around its answer in IK2; its RTO must allow for both.
+        # With XX the handshake starts (XX1) when the message is sent and carries it in XX3.
         for d, _ in sent:
-            if kind(d) == IK1 and len(d) >= IK1_FIXED + len(self.offer) + len(data):
+            t = kind(d)
+            if t == IK1 and len(d) >= IK1_FIXED + len(self.offer) + len(data):
                 self.coap.add_overhead(peer, data, len(d) - len(data), IK2_EXTRA)
+            elif t == XX1:
+                self.coap.add_overhead(peer, data, len(d) + XX3_EXTRA, XX2_LEN)
 
     def _fail(self, req, error):
         self._events.append(HttpRequestFailed(req, error))
