@@ -219,6 +219,20 @@ class TestRestart(ForwardTest):
         self.assertEqual(len(self.kinds(p.edge_log, "state-retry")), 2)
 
 
+    def test_host_restart_after_a_map_mismatch(self):
+        # The edge's known-peers note now names MX1, but the handshake the session layer starts
+        # after the RESET carries the offer it holds ([other, MX1]): the reply must be read
+        # against that offer, not against one led by the note.
+        p = Pair(edge_sets=(other_set(), MX1), host_sets=(MX1,))
+        first = [send(1)]
+        self.check(p, first, p.exchange(first))
+        self.assertEqual(p.edge.secure.known_peers.note(public_key(HOST_KEY)), MX1.id)
+        p.host = p.link.add(HOST, HostForwarder(HOST_KEY, [MX1], rand=XorShift(33).bytes))
+        nxt = [send(2), sync(2)]
+        self.check(p, nxt, p.exchange(nxt), first)
+        self.assertIs(p.edge.map_set, MX1)
+
+
 class TestSlowLink(unittest.TestCase):
     def first_request(self, tell, ik=True):
         params = TransmissionParams.for_link(100)

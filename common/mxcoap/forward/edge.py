@@ -80,7 +80,7 @@ class EdgeForwarder(Forwarder):
     def submit(self, http_request, now):
         """Start forwarding an HttpRequest; returns its handle."""
         req = EdgeRequest(http_request)
-        if self.session is None:
+        if self.peer is None:
             self._connect(now)
         self._send(req, now)
         self.stack.pump(now)
@@ -94,13 +94,19 @@ class EdgeForwarder(Forwarder):
     # -- sending ---------------------------------------------------------------------------------
 
     def _connect(self, now):
-        """A new matrix Session for the next secure session: first flight until the reply."""
+        """The host's peer id and our offer. The offer stays the same for every session of
+        this forwarder: the session layer may start a handshake on its own (after a RESET)
+        with the hello it holds, and accept() must read the reply against that offer."""
         key = self.remote_static
         if key is not None:
             self.last = self.secure.known_peers.note(key)
         self.offer = self.agree.offer(self.last)
         self.peer = self.secure.connect(self.host_addr, now, remote_static=key, hello=self.offer)
         self.coap.mark_verified(self.peer)  # an address we chose, and the session vouches
+        self._new_session()
+
+    def _new_session(self):
+        """A new matrix Session for the next secure session: first flight until the reply."""
         self.session = Session(self.agree.early(self.last))
         self.session.first_flight = True
         self.map_set = None
@@ -138,21 +144,21 @@ class EdgeForwarder(Forwarder):
         elif isinstance(ev, SessionClosed):
             self._events.append(LogEvent("closed", "session with the host closed: " + ev.reason,
                                          ev.peer_id))
-            self.session = None  # the next request starts a new session (and matrix Session)
+            self._new_session()  # the next secure session starts with new tables on both sides
         elif isinstance(ev, PeerRejected):
             self._events.append(LogEvent("rejected", ev.reason, ev.peer_id))
             self._fail_all(ForwardError("host key refused: " + ev.reason, 502, ev.error), now)
 
     def _established(self, ev, now):
-        if self.session is None or not self.session.first_flight:
-            self._connect(now)  # a new secure session under us: new tables on both sides
+        if not self.session.first_flight:
+            self._new_session()  # a new secure session under us: new tables on both sides
         try:
             map_set, reason = self.agree.accept(ev.hello, self.last)
         except MatrixError as e:
             # The reply names no set of our offer: the peers cannot read each other.
             self._events.append(LogEvent("maps", e.message, ev.peer_id, e))
             self.secure.close(ev.peer_id, now)
-            self.session = None
+            self._new_session()
             self._fail_all(ForwardError("map agreement failed: " + e.message, 502, e), now)
             return
         self.map_set, self.reason = map_set, reason
@@ -163,7 +169,6 @@ class EdgeForwarder(Forwarder):
                 self.secure.known_peers.set_note(ev.static_key, map_set.id)
             except SessionError:
                 pass  # the note is an optimisation; an unknown key just leads with our order
-            self.remote_static = ev.static_key
         self._events.append(LogEvent("maps", reason, ev.peer_id))
 
     def _fail_all(self, error, now):
@@ -196,8 +201,6 @@ class EdgeForwarder(Forwarder):
                 self._fail(req, ForwardError("sent twice without an answer: " + e.message,
                                              502, e))
                 return
-            if self.session is None:
-                self._connect(now)
             self._send(req, now)
             return
         except MatrixError as e:
