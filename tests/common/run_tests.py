@@ -17,6 +17,7 @@ TEST_MODULES = [
     "test_coap_blockwise",
     "test_coap_timing",
     "test_drivers_coap_async",
+    "test_forward",
     "test_matrix_ids",
     "test_matrix_body",
     "test_matrix_request",
