@@ -3,7 +3,7 @@ same HAR exchanges: per exchange and in total, and the "Hello world" send.
 
 mxcoap's figures come from the benchmark itself (`python -m mxcoap_host.bench.cli HAR --json`),
 run here in a subprocess; the exchanges are counted as it counts them (status 0 and non-Matrix
-entries left out). Assumptions of the model: docs/parts/legacy2019.md.
+entries left out). Assumptions of the model: docs/legacy2019.md.
 Usage: python tools/bench_legacy.py [HAR] [--mx-json FILE] [--json OUT]
 """
 

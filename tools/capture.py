@@ -7,7 +7,7 @@ alice behaves like Element Web in Chrome, bob like a matrix-nio bot (aiohttp): t
 headers, JSON encoding (raw UTF-8 vs \\uXXXX escapes), path quoting and transaction ids follow
 those clients. Every exchange goes over a hand-written HTTP/1.1 client on plain sockets, so the
 request bytes recorded are exactly the bytes sent and the response headers exactly those received.
-Non-standard HAR fields start with "_" (HAR 1.2 section "Custom fields"); see docs/parts/capture.md.
+Non-standard HAR fields start with "_" (HAR 1.2 section "Custom fields"); see docs/capture.md.
 """
 
 import argparse

@@ -2,7 +2,7 @@
 
 A hand-written HTTP/1.1 client on plain sockets: the request head is built and sent as is, the
 response status line and header lines are kept as received (order and case), bodies are read by
-Content-Length or de-chunked. Field by field description: docs/parts/capture.md.
+Content-Length or de-chunked. Field by field description: docs/capture.md.
 """
 
 import base64

@@ -10,7 +10,7 @@ the file, not only what is appended to the base set's: mxcoap.maps.load).
 
 Reproducible: the output depends only on the input files and the options (no randomness, no
 clock, every tie broken by position or by sort order; DEFLATE is mxcoap.deflate, not the
-system zlib), so the same command writes the same bytes. docs/parts/maps.md describes the steps:
+system zlib), so the same command writes the same bytes. docs/protocol.md Part 4 gives the steps:
 
 1. Exchanges: every HAR entry, as tools/make_matrix_vectors.py reads it. Each --har file is one
    *capture*; the evidence for a string is the smallest count over the captures, so the random
@@ -131,7 +131,7 @@ def _carried(headers):
 def difference(orig, back):
     """None when `back`, rebuilt by the far side, is `orig` as the mapping promises (method,
     path, query, status, the carried headers; the body exact, or as canonical JSON of the same
-    value: docs/parts/matrix.md section 6); else the name of what differs."""
+    value: docs/protocol.md (Part 3) section 6); else the name of what differs."""
     for attr in ("method", "path", "query", "status"):
         if getattr(orig, attr, None) != getattr(back, attr, None):
             return attr

@@ -1,4 +1,4 @@
-"""Agreeing on a map set in the secure session's hello (docs/parts/maps.md, "Agreement").
+"""Agreeing on a map set in the secure session's hello (docs/protocol.md (Part 4), "Agreement").
 
     agree = MapAgreement([trained, maps.builtin()])      # the sets this peer holds, best first
     initiator: last = the id the responder picked last time (known peers note), or None
@@ -22,7 +22,7 @@ First flight: requests encoded before the reply is known (the one IK1 carries, t
 carries, any queued) use the set the offer names first and carry the empty Mx-Maps option; the
 responder decodes those with that set when it holds it (whatever it picked), else answers
 Mx-Error 4 (REASON_MAP_UNKNOWN) without forwarding, and the edge sends the request once more
-with the agreed set (docs/parts/maps.md, "First flight").
+with the agreed set (docs/protocol.md (Part 4), "First flight").
 """
 
 from mxcoap import maps

@@ -207,7 +207,7 @@ class TestRoundTrip(unittest.TestCase):
                 # The stream only refers to the last 2**wbits bytes of the dictionary.
                 tail = d[-(1 << wbits):]
                 self.assertEqual(decompress(c, tail, wbits=wbits), data)
-                # A receiver with a larger window reads it the same (docs/parts/deflate.md).
+                # A receiver with a larger window reads it the same (docs/protocol.md (Part 6)).
                 self.assertEqual(decompress(c, d, wbits=15), data)
 
     def test_large_input(self):

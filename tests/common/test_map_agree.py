@@ -220,7 +220,7 @@ def wire(msg):
 
 
 class TestFirstFlight(unittest.TestCase):
-    """docs/parts/maps.md, "First flight"."""
+    """docs/protocol.md (Part 4), "First flight"."""
 
     def test_offer_leads_with_the_last_pick(self):
         a = MapAgreement([trained(), MX1])

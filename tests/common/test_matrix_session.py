@@ -79,8 +79,8 @@ class TestBudget(unittest.TestCase):
 
 
 # The budget: 48 B of UDP payload for a "Hello world" send, of which the session layer
-# takes 9 B in steady state (compact transport header and tag, docs/parts/session.md); the CoAP
-# endpoint sends an empty token there (docs/parts/bench.md).
+# takes 9 B in steady state (compact transport header and tag, docs/protocol.md (Part 1)); the CoAP
+# endpoint sends an empty token there (docs/benchmark.md).
 BUDGET_REQUEST = 48
 SESSION_OVERHEAD = 9
 NIO_TXN = ("0b7e2d6c-54c1-4f3e-9a5b-1c2d3e4f5a6b", "931ce58c-3849-456d-a0ca-c982d4781234")

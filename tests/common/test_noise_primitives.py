@@ -40,7 +40,7 @@ class TestX25519(unittest.TestCase):
         self.assertEqual(x25519.dh(B(d["bob_private"]), B(d["alice_public"])).hex(), d["shared"])
 
     def test_low_order_point_gives_zeros(self):
-        # Noise §12.1: we do not refuse the all-zero output (docs/parts/noise.md).
+        # Noise §12.1: we do not refuse the all-zero output (docs/protocol.md (Part 7)).
         d = self.v["dh"]
         for u in (bytes(32), b"\x01" + bytes(31)):
             self.assertEqual(x25519.dh(B(d["alice_private"]), u), bytes(32))

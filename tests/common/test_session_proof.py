@@ -1,4 +1,4 @@
-"""Address proof after IK2 (docs/parts/session.md, "Address validation and amplification"): an
+"""Address proof after IK2 (docs/protocol.md (Part 1), "Address validation and amplification"): an
 answer too big for the responder's 3x budget is held, the initiator's empty transport datagram
 releases it once, at once, without a CoAP retransmission. Portable."""
 

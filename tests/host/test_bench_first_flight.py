@@ -21,7 +21,7 @@ def run_all(sim):
 
 
 def test_hello_world_within_the_budget(capsys):
-    # docs/parts/bench.md: 48 B request, 56 B response, UDP payload, steady state.
+    # docs/benchmark.md: 48 B request, 56 B response, UDP payload, steady state.
     rows = run_all(mxcoap_cost.Simulation())
     hello = [r for ex, r in rows if ex.name == "send-hello"][0]
     assert sum(hello.up) <= 48 and sum(hello.down) <= 56

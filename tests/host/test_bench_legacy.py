@@ -21,7 +21,7 @@ HAR = os.path.join(ROOT, "tests", "vectors", "synapse", "scenario.har")
 TOKEN = "syt_YWxpY2U_cCTMrSsywWeEusWkxWPk_1XmWwWx"  # 40 characters
 ROOM = "!BRUi-mqY92RAUw927c4zB-o-WgXVE39pqvzRuNACmu8"  # sigil + 43 characters
 PUBLISHED = (173, 97)
-# How far the model may sit from the published figure: docs/parts/legacy2019.md explains the
+# How far the model may sit from the published figure: docs/legacy2019.md explains the
 # +9 / +6 it gives (the published request's exact txn id, dictionary and Go's compressor).
 TOLERANCE = (10, 8)
 

@@ -1,5 +1,6 @@
-"""No CoAP retransmission on the benchmark's loss-free link (docs/parts/coap.md §4): the recorded
-Synapse exchanges through the whole stack, retransmissions printed per exchange (pytest -s)."""
+"""No CoAP retransmission on the benchmark's loss-free link (docs/protocol.md Part 2 §4): the
+recorded Synapse exchanges through the whole stack, retransmissions printed per exchange
+(pytest -s)."""
 
 import os
 

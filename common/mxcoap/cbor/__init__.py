@@ -1,6 +1,6 @@
 """CBOR (RFC 8949) for mxcoap: deterministic encoder, hardened decoder, both interpreters.
 
-dumps(obj) -> bytes and loads(data) -> obj; see docs/parts/cbor.md for the profile and limits.
+dumps(obj) -> bytes and loads(data) -> obj; docs/protocol.md (Part 5) has the profile and limits.
 """
 
 from mxcoap.cbor.decode import loads

@@ -147,7 +147,7 @@ class Endpoint(ServerRole):
         with `out_bytes` more on the link, and expects its answer to come back with
         `back_bytes` more (a handshake around the first message of a session). Its
         retransmission timeout, backoff cap and RTT sample allow for their serialisation at
-        link_rate_bps, as for the CoAP bytes (docs/parts/coap.md §4). Anything else (no rate,
+        link_rate_bps, as for the CoAP bytes (docs/protocol.md (Part 2) §4). Anything else (no rate,
         not a pending CON, already retransmitted) is left alone."""
         rate = self.params.link_rate_bps
         if not rate or len(data) < 4 or (data[0] >> 4) & 3 != CON:

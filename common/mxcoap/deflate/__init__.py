@@ -8,7 +8,7 @@ compress() writes, and decompress() reads what `zlib.compressobj(level, DEFLATED
 zdict=d)` writes. Only the last 2**wbits bytes of a dictionary matter. decompress() never
 returns or allocates more than max_size bytes of output and raises DeflateError (never
 anything else) on a bad stream; whole bytes after the final block are an error, unused bits
-of the last byte are ignored. See docs/parts/deflate.md.
+of the last byte are ignored. See docs/protocol.md (Part 6).
 """
 
 from ..compat import const

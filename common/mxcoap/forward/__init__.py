@@ -1,4 +1,4 @@
-"""The proxy pipeline written once (DESIGN.md, layer 8; docs/parts/forward.md): an edge turns
+"""The proxy pipeline written once (DESIGN.md, layer 8; docs/forward.md): an edge turns
 HTTP requests into matrix-mapped CoAP over a secure session and the answers back, a host does
 the reverse. Sans-IO: bytes, HTTP objects and `now` in; datagrams, events and timers out."""
 

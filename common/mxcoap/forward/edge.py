@@ -5,7 +5,7 @@
     ... datagrams_to_send / receive_datagram / get_timer / handle_timer ...
     next_event(): HttpResponseReady(handle, http_response) or HttpRequestFailed(handle, error)
 
-Rules (docs/parts/forward.md, docs/parts/maps.md "First flight"):
+Rules (docs/forward.md, docs/protocol.md (Part 4) "First flight"):
 - Requests encoded before the host's map reply use the set the offer names first and carry
   Mx-Maps; SessionEstablished switches the matrix Session to the agreed set.
 - MapRetry (host lacks that set) and PeerLostState (host lost session state) mean the host
@@ -27,7 +27,7 @@ from .events import HttpRequestFailed, HttpResponseReady, LogEvent
 from .stack import Forwarder, Stack
 
 # IK1 around its CoAP message: byte 0, Noise overhead, rid(2) fresh(8) hlen(1), then the offer
-# (docs/parts/session.md, "Handshake payloads").
+# (docs/protocol.md (Part 1), "Handshake payloads").
 IK1_FIXED = 1 + IK1_OVERHEAD + 11
 # IK2 around the answer, less the transport framing the answer would have had anyway: byte 0
 # and session id (3), Noise overhead, rid(2) hlen(1), a 1-byte map reply (the steady state).
@@ -123,7 +123,7 @@ class EdgeForwarder(Forwarder):
         self._pending[req.coap] = req
 
     def _on_down(self, peer, data, sent, now):
-        # A CoAP message that rides in IK1 (docs/parts/session.md): the handshake bytes go out
+        # A CoAP message that rides in IK1 (docs/protocol.md (Part 1)): the handshake bytes go out
         # with it, and come back around its answer in IK2; its RTO must allow for both.
         # With XX the handshake starts (XX1) when the message is sent and carries it in XX3.
         for d, _ in sent:

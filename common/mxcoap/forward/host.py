@@ -4,7 +4,7 @@
     ... receive_datagram / datagrams_to_send / get_timer / handle_timer ...
     next_event(): HttpRequestReady(handle, http_request, peer_id) -> respond(handle, resp, now)
 
-Rules (docs/parts/forward.md, docs/parts/maps.md):
+Rules (docs/forward.md, docs/protocol.md (Part 4)):
 - The map agreement answer rides in the handshake reply (SecureEndpoint hello); each secure
   session gets its own matrix Session with the picked set (first_maps: the offer's first set,
   for first-flight requests).

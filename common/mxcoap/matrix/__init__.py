@@ -6,7 +6,7 @@
     msg = encode_response(http_response, session, http_request.route)   # host
     http_response = decode_response(msg, session, exchange)       # edge
 
-Wire format: docs/parts/matrix.md.
+Wire format: docs/protocol.md (Part 3).
 """
 
 from mxcoap.matrix.errors import (  # noqa: F401

@@ -1,4 +1,4 @@
-"""JSON values <-> compact CBOR items, reversibly (docs/parts/matrix.md, "Bodies").
+"""JSON values <-> compact CBOR items, reversibly (docs/protocol.md (Part 3), "Bodies").
 
     JSON            CBOR
     null/true/false the same simple values

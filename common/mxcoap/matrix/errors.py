@@ -3,10 +3,10 @@
 `MatrixEncodeError` is local: this side could not compact something; callers fall back to the
 verbatim form, so it never reaches the peer. `MatrixDecodeError` means the peer sent bytes this
 side cannot read; it carries the HTTP status a proxy answers with (400 unless set otherwise) and a
-`reason` code that rides in the Mx-Error option (docs/parts/matrix.md).
+`reason` code that rides in the Mx-Error option (docs/protocol.md (Part 3)).
 """
 
-# Mx-Error reason codes (docs/parts/matrix.md, "Errors").
+# Mx-Error reason codes (docs/protocol.md (Part 3), "Errors").
 REASON_MALFORMED = 1  # a compact form that does not parse
 REASON_UNKNOWN_REFERENCE = 2  # an interned reference or token slot this side never learned
 REASON_UNKNOWN_CODE = 3  # a route, key, value or server index outside the agreed map set
@@ -60,7 +60,7 @@ class MapUnknown(MatrixDecodeError):
     """A request encoded with the offer's first map set (Mx-Maps), which this side does not hold.
 
     The host answers Mx-Error 4 without forwarding anything; the edge sends the request again,
-    encoded with the agreed set (docs/parts/maps.md, "First flight")."""
+    encoded with the agreed set (docs/protocol.md (Part 4), "First flight")."""
 
     def __init__(self, message):
         super().__init__(message, 400, REASON_MAP_UNKNOWN)

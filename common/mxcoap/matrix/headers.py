@@ -1,4 +1,4 @@
-"""The HTTP headers that cross the link, as CoAP options (docs/parts/matrix.md, "Headers").
+"""The HTTP headers that cross the link, as CoAP options (docs/protocol.md (Part 3), "Headers").
 
 Carried: Content-Type (Content-Format when the exact string has an IANA number, else Mx-Header),
 Retry-After, Location, Content-Disposition, and Authorization that is not "Bearer <token>"

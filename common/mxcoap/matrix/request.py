@@ -1,4 +1,4 @@
-"""HTTP request <-> compact CoAP request (docs/parts/matrix.md, "Requests").
+"""HTTP request <-> compact CoAP request (docs/protocol.md (Part 3), "Requests").
 
     CoAP code      the method (GET 0.01, POST 0.02, PUT 0.03, DELETE 0.04, PATCH 0.06); any other
                    method is 0.02 with Mx-Method holding its name

@@ -1,4 +1,4 @@
-"""HTTP response <-> compact CoAP response (docs/parts/matrix.md, "Responses").
+"""HTTP response <-> compact CoAP response (docs/protocol.md (Part 3), "Responses").
 
     CoAP code   the status (status.py), with Mx-Status when the code cannot say it exactly
     Mx-Header   Retry-After, Location, Content-Disposition (and `extra` headers) (headers.py)

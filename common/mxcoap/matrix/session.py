@@ -1,6 +1,6 @@
 """Per-session state both peers keep: interned identifiers and the access token.
 
-Rules (docs/parts/matrix.md, "Session state"), which hold under loss, retransmission and
+Rules (docs/protocol.md (Part 3), "Session state"), which hold under loss, retransmission and
 reordering because a reference is only ever sent once the peer provably holds its value:
 
 - The sender of a value gives it an index the first time and sends a *definition* (index and
@@ -106,7 +106,7 @@ class Session:
         self.rx = InternDecoder()
         self.tokens_tx = InternEncoder(MAX_TOKENS, MAX_TOKEN_LEN)
         self.tokens_rx = InternDecoder(MAX_TOKENS, MAX_TOKEN_LEN)
-        # First flight (docs/parts/maps.md): the edge encodes with the offer's first set and
+        # First flight (docs/protocol.md (Part 4)): the edge encodes with the offer's first set and
         # marks requests with Mx-Maps until the reply; the host decodes those with first_maps,
         # the set it holds under the offer's first id (None: it holds none).
         self.first_flight = False

@@ -51,7 +51,7 @@ class CipherState:
     @property
     def key(self):
         """The 32-byte k, or None. Not a Noise API: the session layer derives its record keys
-        from the two split() keys (docs/parts/session.md) and then drops these CipherStates."""
+        from the two split() keys (docs/protocol.md (Part 1)) and then drops these CipherStates."""
         return self._key
 
     def set_nonce(self, nonce):

@@ -8,7 +8,7 @@ is, which is what portable Python can offer.
 All-zero output: RFC 7748 §6.1 lets a protocol check for it, and Noise §12.1 allows an error but
 discourages it ("adds complexity and implementation variability, and does not increase
 security"). We follow Noise: dh() returns the all-zero secret for low-order public keys and the
-handshake goes on; the cacophony vectors and interop are unaffected. See docs/parts/noise.md.
+handshake goes on; the cacophony vectors and interop are unaffected. See docs/protocol.md (Part 7).
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Secure sessions for CoAP over UDP (docs/parts/session.md): Noise IK/XX handshakes that carry
+"""Secure sessions for CoAP over UDP (docs/protocol.md (Part 1)): Noise IK/XX handshakes that carry
 the first CoAP message, an AES-CCM-16-64-128 record layer with short session ids and truncated
 nonces, replay protection, RESET/RETRY, key pinning and trust on first use. Sans-IO."""
 

@@ -1,4 +1,4 @@
-"""Address validation (docs/parts/session.md, "Address validation and amplification"):
+"""Address validation (docs/protocol.md (Part 1), "Address validation and amplification"):
 the 3x amplification budget per unverified address, the handshake rate and RETRY cookies."""
 
 from ..noise.chachapoly import constant_time_equal

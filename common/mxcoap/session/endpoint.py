@@ -1,4 +1,4 @@
-"""SecureEndpoint: secure sessions for many peers, sans-IO (docs/parts/session.md).
+"""SecureEndpoint: secure sessions for many peers, sans-IO (docs/protocol.md (Part 1)).
 
 Driver stack: the CoAP endpoint addresses peers by peer id (the peer's static public key, or a
 PeerHandle before an XX first contact tells us the key); `send(peer_id, coap, now)` turns CoAP
@@ -55,7 +55,7 @@ def _default_rand(n):
 
 
 class SecureEndpoint:
-    """One static key, many peers. See the module docstring and docs/parts/session.md."""
+    """One static key, many peers. See the module docstring and docs/protocol.md (Part 1)."""
 
     def __init__(
         self,
@@ -199,7 +199,7 @@ class SecureEndpoint:
             elif t == RESET:
                 initiator.on_reset(self, data, now)
         except (SessionError, NoiseError, ValueError) as e:
-            # Hostile or stale bytes: drop without an answer (docs/parts/session.md).
+            # Hostile or stale bytes: drop without an answer (docs/protocol.md (Part 1)).
             self.stats["dropped"] += 1
             self.last_drop = e
 

@@ -1,4 +1,4 @@
-"""Handshake payload codecs and Noise state constructors (docs/parts/session.md,
+"""Handshake payload codecs and Noise state constructors (docs/protocol.md (Part 1),
 "Handshake payloads")."""
 
 from ..compat import const

@@ -1,4 +1,4 @@
-"""Datagram header codec (docs/parts/session.md, "Datagram header byte", "Transport datagram").
+"""Datagram header codec (docs/protocol.md (Part 1), "Datagram header byte", "Transport datagram").
 
 Byte 0 bit 7 clear: a transport datagram `0 LL SSSSS [sid 2] nonce ciphertext tag(8)`, or, with
 LL = 11, the compact form `0 11 SSS NN ciphertext tag(8)`: session id 0..7 and the low 2 bits of

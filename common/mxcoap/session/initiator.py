@@ -1,4 +1,4 @@
-"""The initiator side of the handshakes (docs/parts/session.md): IK or XX, the first CoAP
+"""The initiator side of the handshakes (docs/protocol.md (Part 1)): IK or XX, the first CoAP
 message carried, resends, RETRY and RESET handling. Functions over a SecureEndpoint."""
 
 from ..noise import NoiseError
@@ -126,7 +126,7 @@ def on_ik2(ep, data, addr, now):
         # IK2 came without the answer (too big for the responder's 3x budget towards an
         # address that only sent IK1, or not ready in time): an empty transport datagram
         # proves our address at once (it needs IK2's keys), so the responder releases what
-        # it held instead of waiting for a CoAP retransmission (docs/parts/session.md,
+        # it held instead of waiting for a CoAP retransmission (docs/protocol.md (Part 1),
         # "Address validation and amplification").
         ep._seal(s, b"")
         s.record.unanswered -= 1  # it asks for no answer: not a sign of a stale session

@@ -1,5 +1,5 @@
 """The known-peers store as pure data: parse/serialise a text format, trust on first use,
-pinning, and the IK1 replay counters (docs/parts/session.md). File I/O belongs to drivers.
+pinning, and the IK1 replay counters (docs/protocol.md (Part 1)). File I/O belongs to drivers.
 
 Format, one peer a line (UTF-8 text, `#` starts a comment line):
     <64 hex digits: static public key> <rx> <tx> <name or -> [<note hex>]
@@ -181,7 +181,7 @@ class KnownPeers:
         elif known != key:
             raise PeerKeyError(key, known, name)
 
-    # -- replay counters (docs/parts/session.md, "Replay of IK1") -------------------------------
+    # -- replay counters (docs/protocol.md Part 1, "Replay of IK1") ------------------------------
 
     def rx_fresh(self, key):
         e = self._by_key.get(bytes(key))

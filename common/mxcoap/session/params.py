@@ -1,4 +1,4 @@
-"""Limits and timers of a SecureEndpoint (docs/parts/session.md, "Limits")."""
+"""Limits and timers of a SecureEndpoint (docs/protocol.md (Part 1), "Limits")."""
 
 
 class SessionParams:

@@ -1,5 +1,5 @@
 """The record layer: keys from the Noise split, AES-CCM-16-64-128 seal/open of transport datagrams
-(docs/parts/session.md, "Cryptographic choices", "Transport datagram")."""
+(docs/protocol.md (Part 1), "Cryptographic choices", "Transport datagram")."""
 
 from ..noise.hashes import hkdf_expand, hkdf_extract
 from .ccm import NONCE_LEN, AesCcm

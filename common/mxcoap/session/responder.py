@@ -1,4 +1,4 @@
-"""The responder side of the handshakes (docs/parts/session.md): rate limit and RETRY, IK1 with
+"""The responder side of the handshakes (docs/protocol.md (Part 1)): rate limit and RETRY, IK1 with
 its replay check, IK2 held back for the CoAP response, XX1/XX3, duplicates. Functions over a
 SecureEndpoint."""
 
@@ -68,7 +68,7 @@ def on_ik1(ep, msg, addr, now):
     key = hs.remote_static
     rid, fresh, hello, coap = decode_ik1(payload)
     if not ep.known_peers.accept_fresh(key, fresh):
-        # A replayed IK1 (docs/parts/session.md, "Replay of IK1"): dropped, no RESET.
+        # A replayed IK1 (docs/protocol.md (Part 1), "Replay of IK1"): dropped, no RESET.
         ep.stats["ik1_replays"] += 1
         return
     peer = ep._peer_for_key(key, addr)

@@ -1,2 +1,2 @@
 """coap-proxy-bench: bytes on the wire for recorded Matrix traffic (HAR), as HTTPS+JSON and as
-mxcoap. See docs/parts/bench.md."""
+mxcoap. See docs/benchmark.md."""

@@ -8,7 +8,7 @@ Uri-Path, Content-Format, Block1/Size1 on every PUT/POST), its JSON body CBOR wi
 with the same dictionary, then sent as [4-byte CoAP header, token, 1-byte sequence number] in
 clear + AES-GCM ciphertext with a 16-byte tag. The first request of a session rides in the third
 message of a Noise XX handshake. Every assumption, with the 2019 file and line it comes from:
-docs/parts/legacy2019.md.
+docs/legacy2019.md.
 
 cost_2019(exchanges) -> [(request_bytes, response_bytes, datagrams)], bytes with 28 B of
 IPv4+UDP per datagram, handshakes included, as the mxcoap benchmark counts.
@@ -50,7 +50,7 @@ STATUS_CODES = {200: 69, 302: 68, 400: 128, 401: 129, 403: 131, 404: 132, 429: 1
 BASE32_DIGITS = "0123456789abcdefghijklmnopqrstuv"  # strconv.FormatInt(id, 32)
 
 # The 2019 map files (maps/*.json, extra_flate_data) are not in the repository's stored history;
-# these tables are reconstructions (docs/parts/legacy2019.md, "Maps").
+# these tables are reconstructions (docs/legacy2019.md, "Maps").
 EVENT_TYPES = (
     "m.room.aliases", "m.room.canonical_alias", "m.room.create", "m.room.join_rules",
     "m.room.member", "m.room.power_levels", "m.room.redaction", "m.room.message",
@@ -136,7 +136,7 @@ def deflate(data, zdict=None):
     chain 4096). Go's Close() ends the stream with an empty stored block, which a zlib sync
     flush sizes exactly. With a dictionary Go never writes a stored block (its stored size
     counts the dictionary too), so where zlib stores, the data goes as fixed-Huffman literals,
-    as near to Go's choice as zlib lets us get (docs/parts/legacy2019.md, "Libraries")."""
+    as near to Go's choice as zlib lets us get (docs/legacy2019.md, "Libraries")."""
     zdict = dictionary() if zdict is None else zdict
     c = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=zdict)
     out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)

@@ -208,7 +208,7 @@ class Simulation:
         else:
             r.response += len(data) + IP_UDP
             r.down.append(len(data))
-        # Handshake datagrams, laid out as docs/parts/session.md and session/initiator.py,
+        # Handshake datagrams, laid out as docs/protocol.md (Part 1) and session/initiator.py,
         # responder.py build them; what is left of each is the CoAP message it carries. The
         # empty transport datagram that proves the edge's address after IK2 counts too.
         kind = data[0] & 0xF0 if data[0] & 0x80 else 0
