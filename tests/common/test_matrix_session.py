@@ -30,6 +30,7 @@ from mxcoap.matrix import (
     error_response,
 )
 from mxcoap.matrix.numbers import OPT_ACK, OPT_AUTH
+from mxcoap.matrix.session import MAX_INTERNED
 
 
 def exchange(tc, req, edge, host, status=200, body=None):
@@ -289,6 +290,11 @@ class TestInterning(unittest.TestCase):
             req = HttpRequest("PUT", "/_matrix/client/v3/rooms/!r" + str(i)
                               + ":localhost/typing/@u:localhost")
             request_roundtrip(self, req, edge, host)
+        # The table filled up and stayed full: nothing evicted, later rooms travel in full.
+        self.assertEqual(len(edge.tx.index), MAX_INTERNED)
+        self.assertEqual(len(host.rx.values), MAX_INTERNED)
+        self.assertNotIn("!r299:localhost", edge.tx.index)
+        self.assertIn("!r0:localhost", edge.tx.index)
 
 
 if __name__ == "__main__":
