@@ -74,7 +74,6 @@ def test_long_poll_costs_separate_ack(tmp_path):
     assert sync["datagrams"] >= 4
 
 
-@pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")
 def test_capture_json_png_and_figures(tmp_path, capsys):
     out, chart = tmp_path / "s.json", tmp_path / "s.png"
     args = [HAR, "--json", str(out)]
@@ -150,7 +149,6 @@ def test_unreadable_har_exits_2(tmp_path):
     assert cli.main([str(p)]) == 2  # nothing to count
 
 
-@pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")
 def test_one_session(tmp_path):
     out = tmp_path / "s.json"
     assert cli.main([HAR, "--one-session", "--json", str(out)]) == 0

@@ -147,7 +147,6 @@ def test_browser_har(tmp_path):
     assert blocked.status == 0 and blocked.wait_ms is None and blocked.resp_body == b""
 
 
-@pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")
 def test_real_capture():
     xs = har.load(HAR)
     assert len(xs) >= 60

@@ -150,7 +150,6 @@ def test_compressed_body_from_a_browser():
     assert notes[0] == "body as transferred (br)"
 
 
-@pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")
 def test_real_capture_heads_are_exact():
     """The capture records headersSize and the chunked wire size: the HTTP bytes computed from
     its headers equal them, with nothing added."""

@@ -80,7 +80,6 @@ def run(map_set):
     return totals
 
 
-@pytest.mark.skipif(not os.path.exists(HAR), reason="no recorded traffic")
 @pytest.mark.parametrize("name", ["builtin", "empty"])
 def test_har_round_trips(name):
     map_set = maps.builtin() if name == "builtin" else maps.empty()

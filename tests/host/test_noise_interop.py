@@ -258,7 +258,6 @@ def peer_script(tmp_path):
     return path
 
 
-@pytest.mark.skipif(not MICROPYTHON.exists(), reason="MicroPython unix port not installed")
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("pattern,cipher,ours", CASES)
 def test_micropython_against_noiseprotocol(peer_script, pattern, cipher, ours):
