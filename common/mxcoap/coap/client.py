@@ -5,7 +5,7 @@ peer is in flight, a Request-Tag (RFC 9175 §3); Block2 (§2.4) fetches every bl
 ETag; a 4.01 with Echo (RFC 9175 §2.4) is retried once with the Echo value.
 """
 
-from mxcoap.coap.errors import BlockwiseError, RequestTimeout
+from mxcoap.coap.errors import BlockwiseError, MessageFormatError, RequestTimeout
 from mxcoap.coap.message import Message
 from mxcoap.coap.numbers import (
     BAD_OPTION,
@@ -178,7 +178,7 @@ class ClientRequest:
             value = msg.opt(BLOCK1)
             try:
                 num, _, szx = decode_block(value) if value is not None else (None, 0, 0)
-            except Exception:
+            except MessageFormatError:
                 num = None
             if num is not None and num < self.b1_offset // size:
                 self.stale = True  # a late copy for a block already acknowledged
@@ -205,7 +205,7 @@ class ClientRequest:
             if value is not None:
                 try:
                     new_szx = decode_block(value)[2]
-                except Exception:
+                except MessageFormatError:
                     new_szx = None
             elif msg.opt(SIZE1) is not None and msg.opt_uint(SIZE1) < len(self.body):
                 new_szx = size_to_szx(msg.opt_uint(SIZE1))
@@ -249,7 +249,7 @@ class ClientRequest:
         limit = self.ep.params.max_reassembly
         try:
             num, more, szx = decode_block(value)
-        except Exception:
+        except MessageFormatError:
             self.fail(BlockwiseError("bad Block2 option"), now)
             return
         if self.b2_buf is None:
@@ -356,7 +356,7 @@ class ClientRequest:
         if value is not None:
             try:
                 num, more, szx = decode_block(value)
-            except Exception:
+            except MessageFormatError:
                 return
             if more and num == 0:
                 # RFC 7959 §2.6: fetch the rest of a large notification with a new request.
