@@ -409,9 +409,10 @@ class TestHostileStreams(unittest.TestCase):
         for _ in range(rounds):
             data = bytes(rng.next() & 255 for _ in range(1 + rng.next() % 40))
             try:
-                inflate(data, b"", 4096, 15)
+                out = inflate(data, b"", 4096, 15)
             except DeflateError:
-                pass
+                continue
+            self.assertLessEqual(len(out), 4096)  # the output bound holds on any input
 
     def test_mutated_streams(self):
         # Flip bits of valid streams; the inflater itself (without the public wrapper's safety
@@ -431,9 +432,10 @@ class TestHostileStreams(unittest.TestCase):
             if rng.next() % 4 == 0:
                 s = s[:rng.next() % len(s)]
             try:
-                inflate(bytes(s), d, 8192, 9 + rng.next() % 7)
+                out = inflate(bytes(s), d, 8192, 9 + rng.next() % 7)
             except DeflateError:
-                pass
+                continue
+            self.assertLessEqual(len(out), 8192)
 
     def test_error_tree(self):
         for cls in (TruncatedError, InvalidStreamError, OutputLimitError):
