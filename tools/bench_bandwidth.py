@@ -1,9 +1,10 @@
 """`make bench`: the bandwidth benchmark on the recorded Synapse traffic.
 
-Runs coap-proxy-bench on tests/vectors/synapse/scenario.har twice: on a link with the CoAP
-default transmission parameters (1024-byte blocks, 50 ms one way), and on a simulated 100 bit/s
-link (TransmissionParams.for_link(100): 64-byte blocks, serialisation delay). Writes
-build/bench/bandwidth[-100bps].json and .png (the chart needs matplotlib).
+Runs coap-proxy-bench on tests/vectors/synapse/scenario.har on a link with the CoAP default
+transmission parameters (1024-byte blocks, 50 ms one way) and on a simulated 100 bit/s link
+(TransmissionParams.for_link(100): 64-byte blocks, serialisation delay), each with the built-in
+map set mx1 (no DEFLATE dictionary) and with the trained set maps/mx1d.json. Writes
+build/bench/bandwidth[-mx1d][-100bps].json and .png (the chart needs matplotlib).
 Usage: python tools/bench_bandwidth.py [HAR ...]
 """
 
@@ -30,7 +31,10 @@ def main(argv):
         print("matplotlib not installed: no charts")
         chart = False
     status = 0
-    for suffix, extra in (("", []), ("-100bps", ["--link-bps", "100"])):
+    trained = ["--maps", str(ROOT / "maps" / "mx1d.json")]
+    runs = (("", []), ("-100bps", ["--link-bps", "100"]),
+            ("-mx1d", trained), ("-mx1d-100bps", trained + ["--link-bps", "100"]))
+    for suffix, extra in runs:
         args = hars + extra + ["--json", str(OUT / ("bandwidth" + suffix + ".json"))]
         if chart:
             args += ["--png", str(OUT / ("bandwidth" + suffix + ".png"))]

@@ -59,6 +59,22 @@ def _hello(rows):
              "request": sum(r["up"]), "response": sum(r["down"])} for r in picks]
 
 
+def _map_sets(files):
+    """The map sets both peers hold, most preferred first: the files given, else the built-in mx1.
+    A file in the base form (maps/mx1d.json) extends the built-in set."""
+    from mxcoap import maps
+    from mxcoap.matrix.errors import MapError
+
+    sets = []
+    for name in files or ():
+        with open(name, "rb") as f:
+            try:
+                sets.append(maps.load(f.read()))
+            except MapError as e:
+                raise ValueError("map set " + name + ": " + str(e))
+    return sets or [maps.builtin()]
+
+
 def run(paths, args, out, err):
     model = https_cost.HttpsModel.load(args.measured, args.profile)
     mx, table = _stack()
@@ -81,7 +97,9 @@ def run(paths, args, out, err):
 
             params = (TransmissionParams.for_link(args.link_bps) if args.link_bps
                       else TransmissionParams())
-            sim = mx.Simulation(params=params, delay=args.link_delay, link_bps=args.link_bps)
+            sets = _map_sets(args.maps)
+            sim = mx.Simulation(params=params, delay=args.link_delay, link_bps=args.link_bps,
+                                map_set=sets[0], edge_sets=sets, host_sets=sets)
         for ex in exchanges:
             if ex.status == 0:
                 skipped["no response (status 0)"] = skipped.get("no response (status 0)", 0) + 1
@@ -137,6 +155,9 @@ def main(argv=None):
                    help="one-way propagation delay of the simulated link, s (default 0.05)")
     p.add_argument("--all", action="store_true",
                    help="also count entries outside /_matrix/ (a web client's own files)")
+    p.add_argument("--maps", metavar="FILE", action="append",
+                   help="a map set file both peers hold (repeatable, most preferred first; "
+                        "default: the built-in mx1, which has no DEFLATE dictionary)")
     p.add_argument("--one-session", action="store_true",
                    help="one edge and session for all users (default: one per HAR _user)")
     args = p.parse_args(argv)
