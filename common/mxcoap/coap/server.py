@@ -430,6 +430,10 @@ class ServerRole:
         if self._observations.get((ex.addr, ex.token)) is ex:
             del self._observations[(ex.addr, ex.token)]
         ex.state = "done"
+        # A held notification (RFC 9175 §2.4) brings the exchange back to observing after the
+        # Echo: a later large notification still needs the request's Block2 cache key.
+        if ex.cache_key is None and ex.request is not None:
+            ex.cache_key = request_key(ex.addr, ex.request)
         ex.request = None
 
     def _server_timer(self, ex, now):
