@@ -113,6 +113,7 @@ class Net:
         steps = 0
         while steps < max_steps:
             steps += 1
+            self.check_no_internal_errors()
             if stop is not None and stop():
                 return
             t = self.next_time()
@@ -135,6 +136,14 @@ class Net:
                     ep.handle_timer(self.now)
             self._flush()
         raise AssertionError("network did not settle in " + str(max_steps) + " steps")
+
+    def check_no_internal_errors(self):
+        """The endpoint counts and keeps a bug instead of raising it (a proxy must stay up); a
+        test fails on it."""
+        for addr, ep in self.endpoints.items():
+            if ep.stats["internal_errors"]:
+                raise AssertionError("internal error at " + str(addr) + ": "
+                                     + repr(ep.last_error))
 
     def sent(self, src=None, dst=None):
         return [e for e in self.log
