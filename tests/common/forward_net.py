@@ -59,6 +59,11 @@ class Link:
         """Deliver datagrams and fire timers until stop() or `limit` seconds of fake time."""
         self._flush()
         while not stop():
+            for addr in self.nodes:
+                coap = self.nodes[addr].coap
+                if coap.stats["internal_errors"]:  # a bug the endpoint kept instead of raising
+                    raise AssertionError("internal error at " + str(addr) + ": "
+                                         + repr(coap.last_error))
             t = None
             for p in self.flight:
                 if t is None or p[0] < t:
