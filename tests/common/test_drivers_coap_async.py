@@ -62,6 +62,8 @@ def get(path):
 async def hello(request, addr):
     if request.path == "/boom":
         raise ValueError("handler bug")
+    if request.path == "/unencodable":
+        return Message(code=CONTENT, options=[(2048, b"x" * 70000)])  # over 65804 bytes
     return Message(code=CONTENT, payload=b"hi " + request.path.encode())
 
 
@@ -81,6 +83,15 @@ class TestCoapAsync(unittest.TestCase):
         async def main():
             client, server = pair(hello)
             task = asyncio.create_task(client.request(get("/boom"), S, timeout=5))
+            await shuttle(client, server)
+            self.assertEqual((await task).code, INTERNAL_SERVER_ERROR)
+
+        asyncio.run(main())
+
+    def test_unencodable_handler_response_is_500(self):
+        async def main():
+            client, server = pair(hello)
+            task = asyncio.create_task(client.request(get("/unencodable"), S, timeout=5))
             await shuttle(client, server)
             self.assertEqual((await task).code, INTERNAL_SERVER_ERROR)
 

@@ -205,7 +205,15 @@ class CoapAsyncEndpoint:
             # no API to decline yet; its handle.observe flag is what it reads.
             handle.observe = False
         if not self.closed:
-            self.core.respond(handle, response, self.now())
+            try:
+                self.core.respond(handle, response, self.now())
+            except CoapUsageError as exc:
+                # The handler's answer cannot go on the wire (a handler bug): 5.00 instead. An
+                # exchange that ended while the handler ran refuses that too; nothing to send.
+                if handle.state in ("pending", "acked"):
+                    self.core.respond(handle, Message(code=INTERNAL_SERVER_ERROR,
+                                                      payload=str(exc).encode()[:100]),
+                                      self.now())
             self._pump()
 
     # -- the sans-IO plumbing ----------------------------------------------------------------
