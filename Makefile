@@ -19,12 +19,13 @@ SYNAPSE_PIN := matrix-synapse==1.163.2
 
 setup: $(VENV)/.setup-done $(VENV)/.apt-done synapse-setup
 
-# Debian packages for independent peers: libcoap's coap-client/coap-server (CoAP interop), and
-# Go with the ugorji CBOR codec the 2019 proxy used (its byte-count model is checked against them).
-APT_PKGS := libcoap3-bin golang-go golang-github-ugorji-go-codec-dev
+# Debian packages for independent peers: libcoap's coap-client/coap-server (CoAP interop), Go with
+# the ugorji CBOR codec the 2019 proxy used (its byte-count model is checked against them), and
+# tcpdump (the HTTPS cost figures are re-measured from a real TLS 1.3 exchange on loopback).
+APT_PKGS := libcoap3-bin golang-go golang-github-ugorji-go-codec-dev tcpdump
 
 $(VENV)/.apt-done: $(VENV)/.setup-done
-	{ command -v coap-client-notls && command -v go && \
+	{ command -v coap-client-notls && command -v go && command -v tcpdump && \
 	  test -d /usr/share/gocode/src/github.com/ugorji/go/codec; } >/dev/null || \
 	  { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; }
