@@ -1,8 +1,8 @@
 """`make bench`: run every benchmark in tools/ and print its figures.
 
 Each tools/bench_<area>.py prints its own table (on CPython, and under MicroPython where the
-area is portable). Benchmarks print figures and never fail a build on a figure (some check that what they
-measure is correct, e.g. that an echoed body came back whole).
+area is portable). Benchmarks print figures and never fail a build on a figure (some check
+that what they measure is correct, e.g. that an echoed body came back whole).
 Pass area names to run a subset: `python tools/bench.py cbor deflate`.
 """
 
