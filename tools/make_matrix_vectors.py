@@ -94,17 +94,23 @@ def make_vectors(exchanges):
 
 def format_map_set(obj):
     """JSON with one route, or one line of table entries, per line (diff-friendly)."""
-    lines = ["{"]
     names = ["name", "routes", "keys", "values", "query", "servers", "dictionary"]
-    for n, name in enumerate(names):
-        value = obj[name]
-        end = "," if n < len(names) - 1 else ""
-        if isinstance(value, list):
+    return format_items([(name, obj[name]) for name in names])
+
+
+def format_items(items):
+    """The map set file's text from (name, value) pairs in file order: one route, or eight
+    table entries, a line (tools/train_maps.py writes its files with it too)."""
+    lines = ["{"]
+    for i in range(len(items)):
+        name, value = items[i]
+        end = "," if i < len(items) - 1 else ""
+        if isinstance(value, list) and value:
             lines.append(json.dumps(name) + ": [")
             step = 1 if name == "routes" else 8
-            for i in range(0, len(value), step):
-                chunk = ", ".join(json.dumps(v, ensure_ascii=False) for v in value[i : i + step])
-                lines.append("  " + chunk + ("," if i + step < len(value) else ""))
+            for j in range(0, len(value), step):
+                chunk = ", ".join(json.dumps(v, ensure_ascii=False) for v in value[j : j + step])
+                lines.append("  " + chunk + ("," if j + step < len(value) else ""))
             lines.append("]" + end)
         else:
             lines.append(json.dumps(name) + ": " + json.dumps(value) + end)

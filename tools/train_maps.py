@@ -422,21 +422,7 @@ def map_set_text(map_set, base=None):
             content[name] = content[name][n:]
     items = head + [(n, content[n]) for n in TABLES]
     items.append(("dictionary", base64.b64encode(map_set.dictionary).decode()))
-    lines = ["{"]
-    for i in range(len(items)):
-        name, value = items[i]
-        end = "," if i < len(items) - 1 else ""
-        if isinstance(value, list) and value:
-            lines.append(json.dumps(name) + ": [")
-            step = 1 if name == "routes" else 8
-            for j in range(0, len(value), step):
-                chunk = ", ".join(json.dumps(v, ensure_ascii=False) for v in value[j : j + step])
-                lines.append("  " + chunk + ("," if j + step < len(value) else ""))
-            lines.append("]" + end)
-        else:
-            lines.append(json.dumps(name) + ": " + json.dumps(value) + end)
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return _mmv.format_items(items)
 
 
 def main(argv=None):
