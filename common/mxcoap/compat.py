@@ -58,15 +58,6 @@ def int_from_bytes(data, signed=False):
     return n
 
 
-def int_to_bytes_le(n, length):
-    """Little-endian unsigned (X25519, Poly1305 and DEFLATE want it)."""
-    return n.to_bytes(length, "little")
-
-
-def int_from_bytes_le(data):
-    return int.from_bytes(bytes(data), "little")
-
-
 def is_ascii(data):
     """str.isascii() is missing and "é".encode("ascii") does not raise on MicroPython."""
     if isinstance(data, str):

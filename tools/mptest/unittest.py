@@ -225,10 +225,6 @@ def skipUnless(cond, reason):
     return skipIf(not cond, reason)
 
 
-def expectedFailure(f):
-    return f
-
-
 class Result:
     def __init__(self):
         self.passed = 0
