@@ -168,6 +168,15 @@ def _corpus(n, seed):
     return out
 
 
+def run_micropython(script, heap, timeout):
+    """Run a script with mxcoap (common/) importable under -X heapsize=heap; it must exit 0."""
+    env = dict(os.environ, MICROPYPATH=str(ROOT / "common"))
+    proc = subprocess.run([str(MICROPYTHON), "-X", "heapsize=" + heap, str(script)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return proc
+
+
 def test_same_corpus_under_micropython(tmp_path):
     # MicroPython has a smaller C stack and other error types: run a seeded corpus there too.
     corpus = _corpus(3000, 7)
@@ -191,15 +200,7 @@ def test_same_corpus_under_micropython(tmp_path):
         "    pass\n"
         "print('done', bad)\n"
     )
-    env = dict(os.environ, MICROPYPATH=str(ROOT / "common"))
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-X", "heapsize=2M", str(script)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr + proc.stdout
+    proc = run_micropython(script, "2M", timeout=120)
     assert proc.stdout.strip().endswith("done 0"), proc.stdout[-2000:]
     for data in corpus:
         decode_or_decode_error(data)
@@ -231,13 +232,5 @@ def test_board_sized_heap_micropython(tmp_path):
         "assert loads(data) == obj\n"
         "print('ok', len(data))\n"
     )
-    env = dict(os.environ, MICROPYPATH=str(ROOT / "common"))
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-X", "heapsize=64K", str(script)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr + proc.stdout
+    proc = run_micropython(script, "64K", timeout=60)
     assert proc.stdout.startswith("ok "), proc.stdout

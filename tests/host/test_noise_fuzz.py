@@ -35,6 +35,17 @@ def pair(name):
     )
 
 
+def advance(name, steps):
+    """A fresh pair of `name` after up to `steps` good handshake messages: (sender, receiver)."""
+    sender, receiver = pair(name)
+    for _ in range(steps):
+        if sender.finished:
+            break
+        receiver.read_message(sender.write_message(b"ok"))
+        sender, receiver = receiver, sender
+    return sender, receiver
+
+
 def deliver(receiver, message):
     """read_message that may only fail with a Noise error; True if it was accepted."""
     try:
@@ -51,13 +62,7 @@ def deliver(receiver, message):
 @FUZZ
 @given(st.sampled_from(NAMES), st.integers(0, 2), st.binary(max_size=200))
 def test_random_message_at_each_step(name, step, junk):
-    init, resp = pair(name)
-    sender, receiver = init, resp
-    for _ in range(step):
-        if sender.finished:
-            break
-        receiver.read_message(sender.write_message(b"ok"))
-        sender, receiver = receiver, sender
+    sender, receiver = advance(name, step)
     if receiver.finished:
         return
     deliver(receiver, junk)
@@ -66,13 +71,7 @@ def test_random_message_at_each_step(name, step, junk):
 @FUZZ
 @given(st.sampled_from(NAMES), st.integers(0, 2), st.data())
 def test_mutated_message_at_each_step(name, step, data):
-    init, resp = pair(name)
-    sender, receiver = init, resp
-    for _ in range(step):
-        if sender.finished:
-            break
-        receiver.read_message(sender.write_message(b"ok"))
-        sender, receiver = receiver, sender
+    sender, receiver = advance(name, step)
     if sender.finished:
         return
     message = bytearray(sender.write_message(b"payload"))
