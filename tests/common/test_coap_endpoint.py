@@ -481,6 +481,31 @@ class TestObserve(unittest.TestCase):
             server.notify(handles[0], Message(code=CONTENT, payload=b"v4"), net.now)
 
 
+    def test_declined_observation(self):
+        # RFC 7641 §4.1: the answer carries no Observe option and no notification can follow.
+        net = Net()
+        net.add(C, seed=12)
+        handles = []
+
+        def handler(ep, ev, now):
+            if isinstance(ev, RequestReceived):
+                handles.append(ev.handle)
+                ep.decline_observe(ev.handle)
+                ep.respond(ev.handle, Message(code=CONTENT, payload=b"v0"), now)
+
+        net.add(S, handler=handler)
+        net.endpoints[C].send_request(get("/obs", options=[(OBSERVE, b"")]), S, 0.0)
+        net.run()
+        got = net.events[C]
+        self.assertEqual([e.response.payload for e in got], [b"v0"])
+        self.assertIsNone(got[0].response.opt(OBSERVE))
+        server = net.endpoints[S]
+        with self.assertRaises(CoapUsageError):
+            server.notify(handles[0], Message(code=CONTENT, payload=b"v1"), net.now)
+        with self.assertRaises(CoapUsageError):
+            server.decline_observe(handles[0])
+
+
 class TestHostileInput(unittest.TestCase):
     """A fixed corpus of hostile datagrams (the hypothesis fuzzer in tests/host goes further)."""
 

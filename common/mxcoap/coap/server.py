@@ -123,6 +123,13 @@ class ServerRole:
         check_encodable(response)
         self._send_response(handle, response.code, list(response.options), response.payload, now)
 
+    def decline_observe(self, handle):
+        """Answer a request with Observe=0 as a plain request (RFC 7641 §4.1: a server that
+        does not add the observer sends its response without an Observe option)."""
+        if not isinstance(handle, ServerExchange) or handle.state not in ("pending", "acked"):
+            raise CoapUsageError("unknown or already answered request handle")
+        handle.observe = False
+
     def notify(self, handle, message, now):
         if isinstance(handle, ServerExchange) and handle.state == "held" and handle.observe:
             # Registration waiting for its Echo: the latest representation replaces the held one.

@@ -200,12 +200,11 @@ class CoapAsyncEndpoint:
             response = Message(code=INTERNAL_SERVER_ERROR, payload=repr(exc).encode()[:100])
         finally:
             self._serving.pop(id(request), None)
-        if not entry[2] and getattr(handle, "observe", False):
-            # RFC 7641 §4.1: not accepted, so no Observe option and no observation. The core has
-            # no API to decline yet; its handle.observe flag is what it reads.
-            handle.observe = False
         if not self.closed:
             try:
+                if not entry[2] and request.opt(OBSERVE) is not None:
+                    # RFC 7641 §4.1: the handler did not accept it: no observation.
+                    self.core.decline_observe(handle)
                 self.core.respond(handle, response, self.now())
             except CoapUsageError as exc:
                 # The handler's answer cannot go on the wire (a handler bug): 5.00 instead. An
