@@ -81,10 +81,13 @@ def free_udp_ports(n=1):
             s.close()
 
 
-def stop_process(proc):
-    """SIGTERM, then SIGKILL after 5 s; always reaped."""
+def stop_process(proc, sig=None):
+    """SIGTERM (or `sig`), then SIGKILL after 5 s; always reaped."""
     if proc.poll() is None:
-        proc.terminate()
+        if sig is None:
+            proc.terminate()
+        else:
+            proc.send_signal(sig)
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:

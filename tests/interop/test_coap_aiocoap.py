@@ -20,7 +20,15 @@ import time
 from pathlib import Path
 
 import aiocoap
-from coap_support import BODY, LARGE_BODY, QUERY, check_echo_resources, digest_reply, req
+from coap_support import (
+    BODY,
+    LARGE_BODY,
+    QUERY,
+    check_echo_resources,
+    digest_reply,
+    req,
+    stop_process,
+)
 from mxcoap.coap import (
     DELETE,
     GET,
@@ -162,12 +170,7 @@ def test_aiocoap_client_cli_observe(our_server_without_echo):
         response = out[out.index(b"Received response"):]
         assert re.search(rb"- Observe \(6\): \d+", response), out
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, signal.SIGINT)
         proc.stdout.close()
 
 
