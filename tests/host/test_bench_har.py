@@ -12,6 +12,21 @@ HAR = os.path.join(os.path.dirname(__file__), "..", "vectors", "synapse", "scena
 
 # What Chrome's "Save all as HAR" writes for an HTTP/2 site: pseudo-headers among the request
 # headers, lower-case names, sizes it does not know as -1, a base64 response body.
+def _browser_get(url, started, wait_ms):
+    """A GET answered 200 {} as Chrome exports it over HTTP/2."""
+    return {
+        "cache": {},
+        "request": {"method": "GET", "url": url, "httpVersion": "http/2.0", "headers": [],
+                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "", "httpVersion": "http/2.0",
+                     "headers": [], "cookies": [],
+                     "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                     "redirectURL": "", "headersSize": -1, "bodySize": -1},
+        "startedDateTime": started,
+        "time": wait_ms, "timings": {"send": 0, "wait": wait_ms, "receive": 0},
+    }
+
+
 BROWSER_HAR = {
     "log": {
         "version": "1.2",
@@ -72,33 +87,10 @@ BROWSER_HAR = {
                 "timings": {"blocked": 1, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1,
                             "wait": 75.2, "receive": 1.2, "_blocked_queueing": 0.5},
             },
-            {
-                "cache": {},
-                "request": {"method": "GET", "url": "https://matrix.example.org/_matrix/client/"
-                                                    "v3/sync?timeout=30000&since=s1",
-                            "httpVersion": "http/2.0", "headers": [], "queryString": [],
-                            "cookies": [], "headersSize": -1, "bodySize": 0},
-                "response": {"status": 200, "statusText": "", "httpVersion": "http/2.0",
-                             "headers": [], "cookies": [],
-                             "content": {"size": 2, "mimeType": "application/json",
-                                         "text": "{}"},
-                             "redirectURL": "", "headersSize": -1, "bodySize": -1},
-                "startedDateTime": "2026-11-25T10:00:02.000Z",
-                "time": 1500, "timings": {"send": 0, "wait": 1500, "receive": 0},
-            },
-            {   # the web client's own files: not Matrix traffic, left out by the benchmark
-                "cache": {},
-                "request": {"method": "GET", "url": "https://app.element.io/config.json",
-                            "httpVersion": "http/2.0", "headers": [], "queryString": [],
-                            "cookies": [], "headersSize": -1, "bodySize": 0},
-                "response": {"status": 200, "statusText": "", "httpVersion": "http/2.0",
-                             "headers": [], "cookies": [],
-                             "content": {"size": 2, "mimeType": "application/json",
-                                         "text": "{}"},
-                             "redirectURL": "", "headersSize": -1, "bodySize": -1},
-                "startedDateTime": "2026-11-25T10:00:03.000Z",
-                "time": 10, "timings": {"send": 0, "wait": 10, "receive": 0},
-            },
+            _browser_get("https://matrix.example.org/_matrix/client/v3/sync?timeout=30000"
+                         "&since=s1", "2026-11-25T10:00:02.000Z", 1500),
+            # the web client's own files: not Matrix traffic, left out by the benchmark
+            _browser_get("https://app.element.io/config.json", "2026-11-25T10:00:03.000Z", 10),
             {   # a request the browser blocked: no response at all (status 0)
                 "cache": {},
                 "request": {"method": "GET", "url": "https://matrix.example.org/_matrix/client/"
