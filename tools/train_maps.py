@@ -3,7 +3,7 @@
     .venv/bin/python tools/train_maps.py --har maps/training/capture1.har \\
         --har maps/training/capture2.har --out maps/mx1d.json            # tools/train_maps
 
-Options: --name (default: the --out file's stem), --dict-size N (bytes, default 2048),
+Options: --name (default: the --out file's stem), --dict-size N (bytes, default 8192),
 --base FILE (the map set extended, default the built-in mx1), --min-count K (default 2),
 --no-tables (dictionary only), --no-mask (train on message texts too), --full (every table in
 the file, not only what is appended to the base set's: mxcoap.maps.load).
@@ -65,7 +65,7 @@ _mmv = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mmv)
 load_har = _mmv.load_har
 
-DEFAULT_DICT_SIZE = 2048
+DEFAULT_DICT_SIZE = 8192  # bytes; the trainer stops earlier when no common string is left
 DEFAULT_MIN_COUNT = 2
 GRID = ((6, 24), (6, 48), (8, 32), (8, 64))  # (d, k) pairs tried
 CARRIED = ("content-type", "authorization", "retry-after", "location", "content-disposition")

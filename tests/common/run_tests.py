@@ -23,6 +23,7 @@ TEST_MODULES = [
     "test_matrix_request",
     "test_matrix_status",
     "test_matrix_session",
+    "test_matrix_history",
     "test_matrix_maps",
     "test_matrix_vectors",
     "test_matrix_coap",

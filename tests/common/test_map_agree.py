@@ -68,7 +68,7 @@ class TestIds(unittest.TestCase):
         t = trained()
         self.assertNotEqual(t.id, MX1.id)
         self.assertEqual(t.name, "mx1d")
-        self.assertTrue(0 < len(t.dictionary) <= 4096)
+        self.assertTrue(0 < len(t.dictionary) <= 8192)
         renamed = maps.MapSet("renamed", t.routes, t.keys, t.values, t.query, t.servers,
                               t.dictionary)
         self.assertEqual(renamed.id, t.id)

@@ -142,10 +142,12 @@ class TestSchemaPayload(unittest.TestCase):
         from mxcoap.coap import Message
         from mxcoap.matrix.payload import decode_body, encode_body
 
-        opts, payload = encode_body(data, "application/json", Encoder(MS), schema)
+        opts, payload, compact = encode_body(data, "application/json", Encoder(MS), schema)
         self.assertEqual(opts, [])
+        self.assertEqual(compact, payload)  # not deflated: the compact form as sent
         self.assertTrue(payload.startswith(head), payload.hex())
-        headers, body = decode_body(Message(0, 3, payload=payload), Decoder(MS), schema)
+        headers, body, back = decode_body(Message(0, 3, payload=payload), Decoder(MS), schema)
+        self.assertEqual(back, payload)
         self.assertEqual(jsontext.loads(body), jsontext.loads(data))
         return payload
 

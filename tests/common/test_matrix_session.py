@@ -29,7 +29,7 @@ from mxcoap.matrix import (
     encode_response,
     error_response,
 )
-from mxcoap.matrix.numbers import OPT_ACK, OPT_AUTH
+from mxcoap.matrix.numbers import OPT_AUTH
 from mxcoap.matrix.session import MAX_INTERNED
 
 
@@ -240,29 +240,6 @@ class TestInterning(unittest.TestCase):
             decode_response(answer, edge, ex)
         size, _ = exchange(self, send_hello("2"), edge, fresh)  # resent with full values
         self.assertTrue(size > 60)
-
-    def test_downstream_definitions_are_acknowledged(self):
-        edge, host = pair()
-        body = (b'{"chunk":[{"sender":"@carol:elsewhere.example","room_id":"' + ROOM.encode()
-                + b'"}]}')
-        req = HttpRequest("GET", "/_matrix/client/v3/rooms/" + ROOM + "/messages", "dir=b",
-                          [("Authorization", "Bearer " + TOKEN)])
-        sizes = []
-        for _ in range(4):
-            msg, ex = encode_request(req, edge)
-            sizes.append(len(msg.encode()))
-            back = decode_request(Message.decode(msg.encode()), host)
-            rmsg = encode_response(HttpResponse(200, [("Content-Type", "application/json")],
-                                                body), host, back.route)
-            sizes.append(len(rmsg.encode()))
-            out = decode_response(Message.decode(rmsg.encode()), edge, ex)
-            self.assertEqual(out.body.count(b"@carol:elsewhere.example"), 1)
-            if _ == 0:
-                self.assertIsNone(msg.opt(OPT_ACK))
-        # response 1 defines, request 2 acks, response 2 still defines (sent before the ack
-        # arrived), response 3 refers; the ack stops once a 2xx answered it.
-        self.assertTrue(sizes[5] < sizes[1] - 20, sizes)
-        self.assertIsNone(msg.opt(OPT_ACK))
 
     def test_conflicting_redefinition_is_refused(self):
         edge, host = pair()

@@ -64,7 +64,7 @@ def test_tables_extend_mx1_and_dictionary_is_bounded():
     assert t.values[: len(mx1.values)] == mx1.values
     assert t.content()["routes"] == mx1.content()["routes"]
     assert (t.query, t.servers) == (mx1.query, mx1.servers)
-    assert len(t.dictionary) == tm.DEFAULT_DICT_SIZE
+    assert 0 < len(t.dictionary) <= tm.DEFAULT_DICT_SIZE  # it stops when no common string is left
     # Masking kept the scripted chat lines and the room alias out of the set.
     for typed in (b"Hello world", b"field station", b"Are you there", b"field-station"):
         assert typed not in t.dictionary

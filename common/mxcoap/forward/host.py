@@ -26,10 +26,11 @@ from .stack import Forwarder, Stack
 class HostRequest:
     """The handle of HttpRequestReady: what respond() needs to encode the answer."""
 
-    def __init__(self, coap, session, route, peer_id):
+    def __init__(self, coap, session, request, peer_id):
         self.coap = coap  # CoAP ServerExchange
         self.session = session  # the matrix Session the request was decoded with
-        self.route = route
+        self.request = request  # the decoded HttpRequest (its answer may join the history)
+        self.route = request.route
         self.peer_id = peer_id
 
 
@@ -54,7 +55,8 @@ class HostForwarder(Forwarder):
     def respond(self, handle, http_response, now):
         """Send the HttpResponse for HttpRequestReady's handle. CoapUsageError when the
         exchange is no longer waiting (answered, or expired)."""
-        msg = self.encode_response(http_response, handle.session, handle.route)
+        msg = self.encode_response(http_response, handle.session, handle.route,
+                                   request=handle.request)
         self.coap.respond(handle.coap, msg, now)
         self.stack.pump(now)
 
@@ -90,5 +92,5 @@ class HostForwarder(Forwarder):
             except CoapError:
                 pass
             return
-        handle = HostRequest(ev.handle, session, req.route, ev.addr)
+        handle = HostRequest(ev.handle, session, req, ev.addr)
         self._events.append(HttpRequestReady(handle, req, ev.addr))

@@ -14,13 +14,14 @@ OPT_AUTH = const(65003)  # token: absent = slot 0, b"" none, [slot] ref, [slot]+
 OPT_HEADER = const(65007)  # one HTTP header: [code] + value, or "Name: value" verbatim
 OPT_STATUS = const(65011)  # exact HTTP status (uint) when the CoAP code cannot say it
 OPT_DEFLATE = const(65015)  # empty: the payload is raw DEFLATE with the map set's dictionary
-OPT_ACK = const(65018)  # elective: interned indices this side learned from the peer's responses
+OPT_ACK = const(65018)  # elective: response history entries the edge holds (CBOR uints)
+OPT_HISTORY = const(65019)  # response history: entry number [, distance to the base] (CBOR uints)
 OPT_METHOD = const(65023)  # an HTTP method that has no CoAP code (the code is then 0.02)
 OPT_ERROR = const(65027)  # a proxy-made error: [reason] (errors.REASON_*), not an HTTP answer
 OPT_MAPS = const(65031)  # empty: encoded with the first map set of the hello's offer (first flight)
 
-MATRIX_OPTIONS = (OPT_AUTH, OPT_HEADER, OPT_STATUS, OPT_DEFLATE, OPT_ACK, OPT_METHOD, OPT_ERROR,
-                  OPT_MAPS)
+MATRIX_OPTIONS = (OPT_AUTH, OPT_HEADER, OPT_STATUS, OPT_DEFLATE, OPT_ACK, OPT_HISTORY, OPT_METHOD,
+                  OPT_ERROR, OPT_MAPS)
 
 # CoAP Content-Format numbers (IANA "CoAP Content-Formats" registry, RFC 7252 §12.3), keyed by
 # the exact HTTP Content-Type string they stand for. Any other string rides in Mx-Header.

@@ -34,9 +34,10 @@ DEFLATE_COST = const(3)  # option header with a delta from a private option (wor
 _TEXTUAL = ("application/json", "text/", "application/xml", "image/svg+xml")
 
 
-def encode_body(body, content_type, encoder, schema):
-    """(options, payload) for a body; `encoder` is a body.Encoder, whose defs are kept only if
-    the compact form is the one sent."""
+def encode_body(body, content_type, encoder, schema, history=b""):
+    """(options, payload, compact) for a body: `compact` is the payload before DEFLATE when the
+    body goes as compact JSON, else b"". `encoder` is a body.Encoder, whose defs are kept only if
+    the compact form is the one sent; `history` goes after the map set's dictionary."""
     opts = []
     payload = b""
     compact = False
@@ -58,12 +59,13 @@ def encode_body(body, content_type, encoder, schema):
         if opt is not None:
             opts.append(opt)
         payload = bytes(body)
+    plain = payload if compact else b""
     if compact or textual(content_type):
-        packed = compress_payload(payload, encoder.maps.dictionary)
+        packed = compress_payload(payload, encoder.maps.dictionary + history)
         if packed is not None:
             opts.append((OPT_DEFLATE, b""))
             payload = packed
-    return opts, payload
+    return opts, payload, plain
 
 
 def textual(content_type):
@@ -86,14 +88,16 @@ def compress_payload(payload, dictionary):
     return None
 
 
-def decode_body(msg, decoder, schema):
-    """(headers, body bytes): the Content-Type header (if any) and the body, from a message."""
+def decode_body(msg, decoder, schema, history=b""):
+    """(headers, body bytes, compact): the Content-Type header (if any), the body, and the payload
+    before DEFLATE when it is compact JSON (else b""), from a message. `history` goes after the
+    map set's dictionary."""
     payload = msg.payload
     if msg.opt(OPT_DEFLATE) is not None:
         if _deflate is None:
             raise MatrixDecodeError("Mx-Deflate without a decompressor", 500)
         try:
-            payload = _deflate.decompress(payload, zdict=decoder.maps.dictionary,
+            payload = _deflate.decompress(payload, zdict=decoder.maps.dictionary + history,
                                           max_size=MAX_BODY)
         except _deflate.DeflateError as e:
             raise MatrixDecodeError("bad DEFLATE payload: " + str(e))
@@ -111,9 +115,9 @@ def decode_body(msg, decoder, schema):
             typed = True
             content_type = _headers.decode_header(value)[1]
     if typed:
-        return ([("Content-Type", content_type)] if content_type is not None else []), payload
+        return ([("Content-Type", content_type)] if content_type is not None else []), payload, b""
     if not payload:
-        return [], b""
+        return [], b"", b""
     try:
         if schema is None:
             item = cbor.loads(payload)
@@ -126,4 +130,4 @@ def decode_body(msg, decoder, schema):
     except cbor.CBORError as e:
         raise MatrixDecodeError("compact body is not CBOR: " + str(e))
     value = decoder.body(item, schema)
-    return [("Content-Type", CONTENT_TYPE_JSON)], jsontext.dumps(value)
+    return [("Content-Type", CONTENT_TYPE_JSON)], jsontext.dumps(value), payload

@@ -22,7 +22,7 @@ from mxcoap.coap.numbers import URI_PATH, URI_QUERY
 from mxcoap.coap.options import decode_uint, encode_uint
 from mxcoap.compat import UnicodeError, const, decode_utf8
 from mxcoap.matrix import headers as _headers
-from mxcoap.matrix import ids
+from mxcoap.matrix import history, ids
 from mxcoap.matrix.body import Decoder, Encoder
 from mxcoap.matrix.errors import MapUnknown, MatrixDecodeError, MatrixEncodeError
 from mxcoap.matrix.numbers import (
@@ -59,7 +59,8 @@ _HEXB = b"0123456789ABCDEFabcdef"
 
 class HttpRequest:
     """method, raw path (percent-encoded as sent), raw query string or None, header list of
-    (name, value), body bytes. `route` is set by decode_request (routes.Route or None)."""
+    (name, value), body bytes. `route` (routes.Route or None) and `payload` (the compact body
+    before DEFLATE, b"" if the body was not compact JSON) are set by decode_request."""
 
     def __init__(self, method, path, query=None, headers=None, body=b""):
         self.method = method
@@ -68,6 +69,7 @@ class HttpRequest:
         self.headers = list(headers or ())
         self.body = bytes(body)
         self.route = None
+        self.payload = b""
 
     def header(self, name):
         return _headers.find(self.headers, name)
@@ -330,11 +332,17 @@ def encode_request(req, session, extra_headers=()):
                 opts.append((OPT_AUTH, bytes((slot,))))
     if session.first_flight:
         opts.append((OPT_MAPS, b""))
-    if session.rx.unacked:
-        ex.acks = sorted(session.rx.unacked)
-        opts.append((OPT_ACK, bytes(ex.acks)))
-    bopts, payload = encode_body(req.body, content_type, enc, route.req_schema if route else None)
+    bopts, payload, ex.payload = encode_body(req.body, content_type, enc,
+                                             route.req_schema if route else None)
     opts.extend(bopts)
+    acks = session.history_rx.acks()
+    # Delayed acknowledgement, in the spirit of TCP's (RFC 1122 §4.2.3.2): at once before a GET,
+    # whose answer is what the history helps; when the option header costs one byte (a Matrix
+    # option within 12 numbers below Mx-Ack is sent anyway); else once ACK_EVERY entries wait.
+    if acks and (req.method == "GET" or len(acks) >= history.ACK_EVERY
+                 or any(OPT_ACK - 12 <= n < OPT_ACK for n, _ in opts)):
+        ex.acks = acks
+        opts.append((OPT_ACK, history.encode_uints(acks)))
     ex.defs = enc.defs
     return Message(CON, code, options=opts, payload=payload), ex
 
@@ -376,11 +384,12 @@ def decode_request(msg, session):
             continue  # body typing, read by decode_body
         name, text = _headers.decode_header(value)
         headers.append((name, text))
-    body_headers, body = decode_body(msg, dec, route.req_schema if route else None)
+    body_headers, body, compact = decode_body(msg, dec, route.req_schema if route else None)
     headers.extend(body_headers)
     ack = msg.opt(OPT_ACK)
     if ack:
-        session.tx.confirm(list(ack))
+        session.history_tx.ack(history.decode_uints(ack, history.MAX_ACKS))
     req = HttpRequest(method, path, query, headers, body)
     req.route = route
+    req.payload = compact  # the response's history entry begins with it
     return req

@@ -10,7 +10,7 @@
 from mxcoap.coap import Message
 from mxcoap.coap.options import decode_uint, encode_uint
 from mxcoap.matrix import headers as _headers
-from mxcoap.matrix import ids, jsontext, status
+from mxcoap.matrix import history, ids, jsontext, status
 from mxcoap.matrix.body import Decoder, Encoder
 from mxcoap.matrix.errors import (
     REASON_MAP_UNKNOWN,
@@ -19,7 +19,7 @@ from mxcoap.matrix.errors import (
     MatrixDecodeError,
     PeerLostState,
 )
-from mxcoap.matrix.numbers import OPT_ERROR, OPT_HEADER, OPT_STATUS
+from mxcoap.matrix.numbers import OPT_ERROR, OPT_HEADER, OPT_HISTORY, OPT_STATUS
 from mxcoap.matrix.payload import decode_body, encode_body
 
 
@@ -38,9 +38,10 @@ class HttpResponse:
         return "<HttpResponse " + str(self.status) + " " + str(len(self.body)) + "B>"
 
 
-def encode_response(resp, session, route=None, extra_headers=()):
+def encode_response(resp, session, route=None, extra_headers=(), request=None):
     """The compact CoAP response (code, options, payload; the endpoint fills type, mid, token)
-    for an HttpResponse answering a request that used `route` (HttpRequest.route)."""
+    for an HttpResponse answering a request that used `route` (HttpRequest.route). `request`,
+    the decoded HttpRequest, lets a 2xx JSON answer join the response history (history.py)."""
     code, exact = status.to_coap(resp.status)
     opts = []
     if exact is not None:
@@ -49,9 +50,20 @@ def encode_response(resp, session, route=None, extra_headers=()):
     opts.extend(hopts)
     if bearer is not None:  # a response never carries a session token: keep it as a header
         opts.append((OPT_HEADER, b"\x05Bearer " + bearer.encode("utf-8")))
-    enc = Encoder(session.maps, session.tx)
-    bopts, payload = encode_body(resp.body, content_type, enc,
-                                 route.resp_schema if route else None)
+    # Responses intern nothing: the history finds their repeats (session.py).
+    enc = Encoder(session.maps)
+    schema = route.resp_schema if route else None
+    hist = session.history_tx
+    if request is not None and 200 <= resp.status < 300 and history.eligible(resp.body):
+        e = hist.next
+        n = hist.base(e)
+        bopts, payload, compact = encode_body(resp.body, content_type, enc, schema,
+                                              hist.dictionary(n))
+        if compact:
+            hist.add(request.payload + compact)
+            bopts.append((OPT_HISTORY, history.encode_option(e, n)))
+    else:
+        bopts, payload, compact = encode_body(resp.body, content_type, enc, schema)
     opts.extend(bopts)
     return Message(code=code, options=opts, payload=payload)
 
@@ -86,7 +98,18 @@ def decode_response(msg, session, exchange):
         if value and value[0] < 2:
             continue  # body typing, read by decode_body
         headers.append(_headers.decode_header(value))
-    body_headers, body = decode_body(msg, dec, route.resp_schema if route else None)
+    entry = msg.opt(OPT_HISTORY)
+    hist = session.history_rx
+    if entry is None:
+        body_headers, body, _ = decode_body(msg, dec, route.resp_schema if route else None)
+    else:
+        e, n = history.decode_option(entry)
+        body_headers, body, compact = decode_body(msg, dec, route.resp_schema if route else None,
+                                                  hist.dictionary(n))
+        if not compact:
+            raise MatrixDecodeError("Mx-History on a body that is not compact JSON")
+        if exchange is not None:  # without its request the entry cannot be formed: not acked
+            hist.add(e, exchange.payload + compact)
     if exchange is not None:
         session.answered(exchange, code)
     return HttpResponse(code, body_headers + headers, body)

@@ -1,4 +1,4 @@
-"""Per-session state both peers keep: interned identifiers and the access token.
+"""Per-session state both peers keep: interned identifiers, the access token, response history.
 
 Rules (docs/protocol.md (Part 3), "Session state"), which hold under loss, retransmission and
 reordering because a reference is only ever sent once the peer provably holds its value:
@@ -10,9 +10,9 @@ reordering because a reference is only ever sent once the peer provably holds it
 - Requests (edge -> host): a definition is confirmed by a 2.xx answer to a request that
   carried it. Only a translated HTTP 2xx answer proves the host decoded the request; any other
   answer leaves the definition pending, which costs bytes, never correctness.
-- Responses (host -> edge): the edge lists the indices it learned in the Mx-Ack option of its
-  next requests until one of them gets a 2.xx answer; the host confirms an index when it reads
-  it in Mx-Ack.
+- Responses (host -> edge) intern nothing: repeats in responses are found by DEFLATE in the
+  response history (history.py), whose entries the edge lists in the Mx-Ack option of its next
+  requests until one of them gets a 2.xx answer.
 - The access token uses the same scheme in its own table of slots; a request without the
   Mx-Auth option means slot 0, so the steady state costs nothing.
 - Tables are bounded (MAX_INTERNED, MAX_TOKENS); a full table stops interning (values then
@@ -21,6 +21,7 @@ reordering because a reference is only ever sent once the peer provably holds it
 
 from mxcoap.compat import const
 from mxcoap.matrix.errors import MatrixDecodeError, UnknownReference
+from mxcoap.matrix.history import HistoryDecoder, HistoryEncoder
 
 MAX_INTERNED = const(256)  # indices are one byte
 MAX_TOKENS = const(16)
@@ -65,7 +66,6 @@ class InternDecoder:
         self.limit = limit
         self.max_len = max_len  # bounds what a hostile peer can make this side store
         self.values = {}  # index -> value
-        self.unacked = set()  # learned from responses, not yet acknowledged (edge side)
 
     def define(self, i, value):
         if not 0 <= i < self.limit or len(value) > self.max_len:
@@ -74,7 +74,6 @@ class InternDecoder:
         if old is not None and old != value:
             raise MatrixDecodeError("interned index " + str(i) + " redefined")
         self.values[i] = value
-        self.unacked.add(i)
 
     def lookup(self, i):
         value = self.values.get(i)
@@ -90,7 +89,8 @@ class Exchange:
         self.route = None  # routes.Route the request used, or None (verbatim path)
         self.defs = []  # indices defined in the request
         self.token_def = None  # token slot defined in the request
-        self.acks = []  # indices acknowledged in the request (Mx-Ack)
+        self.acks = []  # response history entries acknowledged in the request (Mx-Ack)
+        self.payload = b""  # the request's compact payload before DEFLATE (history entries)
 
 
 class Session:
@@ -106,6 +106,9 @@ class Session:
         self.rx = InternDecoder()
         self.tokens_tx = InternEncoder(MAX_TOKENS, MAX_TOKEN_LEN)
         self.tokens_rx = InternDecoder(MAX_TOKENS, MAX_TOKEN_LEN)
+        # Response history (history.py): the host numbers entries, the edge acknowledges them.
+        self.history_tx = HistoryEncoder()
+        self.history_rx = HistoryDecoder()
         # First flight (docs/protocol.md (Part 4)): the edge encodes with the offer's first set and
         # marks requests with Mx-Maps until the reply; the host decodes those with first_maps,
         # the set it holds under the offer's first id (None: it holds none).
@@ -118,9 +121,10 @@ class Session:
             self.tx.confirm(exchange.defs)
             if exchange.token_def is not None:
                 self.tokens_tx.confirm((exchange.token_def,))
-            for i in exchange.acks:
-                self.rx.unacked.discard(i)
+            self.history_rx.confirmed(exchange.acks)
 
     def peer_lost_state(self):
         self.tx.forget_confirmations()
         self.tokens_tx.forget_confirmations()
+        # The host's history went with its tables: it numbers entries from 0 again.
+        self.history_rx = HistoryDecoder()
