@@ -186,6 +186,17 @@ class TestHistory(unittest.TestCase):
         self.assertEqual(len(host.history_tx.entries), history.KEEP)
         self.assertTrue(min(edge.history_rx.entries) > 4)
 
+    def test_an_edge_short_of_memory_holds_less_and_still_decodes(self):
+        edge, host = pair()
+        edge.history_rx = history.HistoryDecoder(budget=700)
+        for i in range(12):
+            roundtrip(self, edge, host, sync_request("s" + str(i)), sync_body(i % 4))
+        self.assertTrue(edge.history_rx.size <= 700, edge.history_rx.size)
+        held = set(edge.history_rx.entries)
+        self.assertTrue(0 < len(held) < 12, held)
+        # What the edge did not hold it never acknowledged, so the host never named it.
+        self.assertEqual(host.history_tx.acked - held, set())
+
     def test_what_never_becomes_an_entry(self):
         edge, host = pair()
         login = HttpRequest("POST", "/_matrix/client/v3/login", None, JSON,

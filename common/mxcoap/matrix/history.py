@@ -20,8 +20,10 @@ retransmission and reordering never leave the two sides with different dictionar
 - Response e is compressed against base n (e - K <= n <= e, or n = 0): the entries n-K .. n-1
   (those that exist), all acknowledged, concatenated in order; the last W bytes of that follow
   the map set's dictionary. n = 0 means no history. Mx-History says e and, when n != e, e - n.
-- The edge keeps the newest KEEP entries (by number, each cut to its last W bytes, which is all
-  of it that can matter). An entry it no longer holds is a decode error, never a guess.
+- Both sides keep the newest KEEP entries (by number, each cut to its last ENTRY_MAX bytes). An
+  edge short of memory stores (and so acknowledges) no entry that would take it past its
+  BUDGET: the host then skips bases that include it. An entry it no longer holds is a decode
+  error, never a guess.
 """
 
 from mxcoap.compat import const
@@ -30,14 +32,16 @@ from mxcoap.matrix.errors import MatrixDecodeError
 ENTRIES = const(16)  # K: the entries one response may use
 WINDOW = const(8192)  # W: the bytes of history a dictionary holds
 KEEP = const(32)  # entries each side keeps (2K: room for responses that overtake each other)
+ENTRY_MAX = const(4096)  # bytes of an entry kept (its last ones)
+BUDGET = const(32768)  # bytes of entries the edge holds at most (its choice: item 5 below)
 MAX_ACKS = const(16)  # entry numbers one Mx-Ack carries (the newest)
 ACK_EVERY = const(4)  # any request acknowledges once this many entries wait (request.py)
 MAX_ENTRY_NUMBER = const(0xFFFFFFFF)
 SECRETS = (b'"access_token"', b'"refresh_token"')  # bodies that never become entries
 
 
-def _tail(data):
-    return data[-WINDOW:] if len(data) > WINDOW else data
+def _tail(data, size=WINDOW):
+    return data[-size:] if len(data) > size else data
 
 
 def _join(entries, n):
@@ -99,7 +103,7 @@ class HistoryEncoder:
 
     def __init__(self):
         self.next = 0  # the number of the next entry
-        self.entries = {}  # number -> bytes (cut to W), the newest KEEP
+        self.entries = {}  # number -> bytes (cut to ENTRY_MAX), the newest KEEP
         self.acked = set()
 
     def base(self, e):
@@ -125,7 +129,7 @@ class HistoryEncoder:
         """Number a new entry; returns its number."""
         e = self.next
         self.next += 1
-        self.entries[e] = _tail(data)
+        self.entries[e] = _tail(data, ENTRY_MAX)
         old = e - KEEP
         if old in self.entries:
             del self.entries[old]
@@ -141,10 +145,12 @@ class HistoryEncoder:
 class HistoryDecoder:
     """The edge's side: the entries it received, and those it has not yet had confirmed."""
 
-    def __init__(self):
-        self.entries = {}  # number -> bytes (cut to W)
+    def __init__(self, budget=BUDGET):
+        self.entries = {}  # number -> bytes (cut to ENTRY_MAX)
         self.newest = -1
         self.unacked = set()
+        self.budget = budget
+        self.size = 0  # bytes held
 
     def dictionary(self, n):
         try:
@@ -154,7 +160,7 @@ class HistoryDecoder:
                                     + " is not held here", 502)
 
     def add(self, e, data):
-        data = _tail(data)
+        data = _tail(data, ENTRY_MAX)
         old = self.entries.get(e)
         if old is not None:
             if old != data:
@@ -162,14 +168,17 @@ class HistoryDecoder:
             return
         if e <= self.newest - KEEP:
             return  # older than anything kept: it can never be referred to
-        self.entries[e] = data
-        self.unacked.add(e)
         if e > self.newest:
             self.newest = e
             for i in list(self.entries):
                 if i <= e - KEEP:
-                    del self.entries[i]
+                    self.size -= len(self.entries.pop(i))
                     self.unacked.discard(i)
+        if self.size + len(data) > self.budget:
+            return  # not held, so never acknowledged: the host will not name it
+        self.entries[e] = data
+        self.size += len(data)
+        self.unacked.add(e)
 
     def acks(self):
         """The entry numbers to list in the next request's Mx-Ack (newest MAX_ACKS)."""
