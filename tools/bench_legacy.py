@@ -4,7 +4,10 @@ same HAR exchanges: per exchange and in total, and the "Hello world" send.
 mxcoap's figures come from the benchmark itself (`python -m mxcoap_host.bench.cli HAR --json`),
 run here in a subprocess; the exchanges are counted as it counts them (status 0 and non-Matrix
 entries left out). Assumptions of the model: docs/legacy2019.md.
-Usage: python tools/bench_legacy.py [HAR] [--mx-json FILE] [--json OUT]
+Then the whole-session totals for both map sets, with an edge per user and with one edge for all
+users (a site with one radio), beside the 3x goal and a floor under which no lossless encoding
+of the traffic can go (tools/har_random_strings.py).
+Usage: python tools/bench_legacy.py [HAR] [--mx-json FILE] [--json OUT] [--no-configurations]
 """
 
 import argparse
@@ -31,8 +34,9 @@ CAL_TOKEN = "syt_YWxpY2U_cCTMrSsywWeEusWkxWPk_1XmWwWx"
 CAL_ROOM = "!BRUi-mqY92RAUw927c4zB-o-WgXVE39pqvzRuNACmu8"
 
 
-def mxcoap_rows(har, mx_json=None):
-    """The benchmark's --json document for `har` (run now unless mx_json is given)."""
+def mxcoap_rows(har, mx_json=None, extra=()):
+    """The benchmark's --json document for `har` (run now, with `extra` arguments, unless
+    mx_json is given)."""
     if mx_json:
         with open(mx_json) as f:
             return json.load(f)
@@ -44,7 +48,7 @@ def mxcoap_rows(har, mx_json=None):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "mx.json")
         p = subprocess.run([sys.executable, "-m", "mxcoap_host.bench.cli", str(har), "--json",
-                            out], env=env, capture_output=True, text=True, timeout=600)
+                            out, *extra], env=env, capture_output=True, text=True, timeout=600)
         if not os.path.exists(out):
             raise SystemExit("mxcoap benchmark wrote no JSON (exit " + str(p.returncode) + "):\n"
                              + p.stderr)
@@ -129,14 +133,59 @@ def report(rows, out):
                             "published": list(PUBLISHED_HELLO)}}
 
 
+CONFIGURATIONS = (  # (label, map set file or None, all users behind one edge)
+    ("mx1 (built-in), an edge per user", None, False),
+    ("mx1 (built-in), one edge for all", None, True),
+    ("mx1d (trained), an edge per user", "maps/mx1d.json", False),
+    ("mx1d (trained), one edge for all", "maps/mx1d.json", True),
+)
+MIN_DATAGRAM = 28 + 9 + 4  # IPv4+UDP, transport header and tag, CoAP header with empty token
+
+
+def configurations(har, out):
+    """Session totals of the 2019 model and of mxcoap for each configuration, beside the 3x
+    goal and a floor no lossless encoding of this traffic can go under."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import har_random_strings
+
+    exchanges = counted(load(har))
+    out.write("\nWhole session, by configuration (2019 model: one session per user, or one for"
+              " all, as mxcoap):\n")
+    out.write("  {:<34} {:>7} {:>7} {:>7} {:>10}\n".format("configuration", "2019", "mxcoap",
+                                                          "2019/mx", "3x needs"))
+    rows = []
+    for label, map_file, one in CONFIGURATIONS:
+        extra = (["--maps", str(ROOT / map_file)] if map_file else []) + (
+            ["--one-session"] if one else [])
+        doc = mxcoap_rows(har, extra=extra)
+        old = sum(a + b for a, b, *_ in legacy2019.cost_2019(exchanges, one_session=one))
+        new = doc["totals"]["mxcoap"]
+        rows.append({"configuration": label, "legacy": old, "mxcoap": new,
+                     "handshake": doc["totals"]["handshake"]})
+        out.write("  {:<34} {:>7} {:>7} {:>7} {:>8} B\n".format(label, old, new,
+                                                               _ratio(old, new), old // 3))
+    _, _, _, unique, media = har_random_strings.measure(har)
+    hs = min(r["handshake"] for r in rows)
+    floor = unique + media + 2 * len(exchanges) * MIN_DATAGRAM + hs
+    out.write("  floor: {} B = distinct random-looking strings {} + media {} + 2 datagrams of"
+              " {} B per exchange {} + one handshake {} (before any JSON structure, typed text,"
+              " timestamp or option)\n".format(floor, unique, media, MIN_DATAGRAM,
+                                                2 * len(exchanges) * MIN_DATAGRAM, hs))
+    return {"configurations": rows, "floor": floor}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("har", nargs="?", default=str(HAR))
     p.add_argument("--mx-json", metavar="FILE",
                    help="use this coap-proxy-bench --json output instead of running it")
     p.add_argument("--json", metavar="OUT", help="write the figures as JSON")
+    p.add_argument("--no-configurations", action="store_true",
+                   help="skip the whole-session totals for each map set and session layout")
     args = p.parse_args(argv)
     doc = report(compare(args.har, mxcoap_rows(args.har, args.mx_json)), sys.stdout)
+    if not args.no_configurations:
+        doc.update(configurations(args.har, sys.stdout))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1)
