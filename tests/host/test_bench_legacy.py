@@ -154,6 +154,14 @@ def test_tool_prints_totals(tmp_path):
     assert doc["totals"]["legacy"] == sum(r["legacy_request"] + r["legacy_response"]
                                           for r in doc["exchanges"])
     assert doc["totals"]["mxcoap"] and doc["totals"]["mxcoap"] < doc["totals"]["legacy"]
+    # The whole-session table: four configurations, each a real run of the benchmark, and the
+    # floor, which no configuration goes under (it would mean a lossy or broken count).
+    confs = doc["configurations"]
+    assert len(confs) == 4 and "3x needs" in p.stdout and "floor:" in p.stdout
+    assert confs[0]["mxcoap"] == doc["totals"]["mxcoap"]
+    assert all(doc["floor"] < c["mxcoap"] < c["legacy"] for c in confs)
+    one = [c for c in confs if "one edge" in c["configuration"]]
+    assert len(one) == 2 and all(c["handshake"] < confs[0]["handshake"] for c in one)
 
 
 # Against the Go libraries the 2019 proxy used (Debian's golang-go and
