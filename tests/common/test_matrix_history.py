@@ -69,7 +69,7 @@ def acks(msg):
 
 class TestOption(unittest.TestCase):
     def test_values_round_trip_in_shortest_form(self):
-        for e, n in ((0, 0), (1, 1), (5, 0), (23, 20), (24, 24), (300, 290), (70000, 69990)):
+        for e, n in ((0, 0), (1, 1), (5, 0), (23, 20), (24, 24), (300, 292), (70000, 69992)):
             value = history.encode_option(e, n)
             self.assertEqual(history.decode_option(value), (e, n))
         self.assertEqual(history.encode_option(7, 7), b"\x07")  # base = itself: one byte
@@ -80,8 +80,10 @@ class TestOption(unittest.TestCase):
                       b"\x18", b"\x30\x02\x11", b"\x01\x01\x01", b"\x20"):
             with self.assertRaises(MatrixDecodeError, msg=value.hex()):
                 history.decode_option(value)
-        # Base 0 (no history) is always allowed; another base at most K entries back.
+        # Base 0 (no history) is always allowed; another base at most MAX_LAG entries back.
         self.assertEqual(history.decode_option(b"\x18\x28\x18\x28"), (40, 0))
+        with self.assertRaises(MatrixDecodeError):
+            history.decode_option(b"\x18\x28\x09")
 
     def test_ack_lists_are_bounded(self):
         with self.assertRaises(MatrixDecodeError):
@@ -134,6 +136,7 @@ class TestHistory(unittest.TestCase):
             # Bases that would include entry 1 are never used; once K entries above it are
             # acknowledged the history is whole again.
             self.assertTrue(n <= 1 or n - history.ENTRIES > 1, (e, n))
+            self.assertTrue(n == 0 or e - n <= history.MAX_LAG, (e, n))
         self.assertEqual(n, e)
         self.assertNotIn(1, edge.history_rx.entries)
 
@@ -153,6 +156,31 @@ class TestHistory(unittest.TestCase):
         msg, rmsg, _ = roundtrip(self, edge, host, sync_request("s4"), sync_body(4))
         self.assertEqual(acks(msg), [1, 2, 3])
         self.assertEqual(entry(rmsg), (4, 4))
+
+    def test_an_answer_overtaken_by_the_most_answers_the_lag_allows(self):
+        """Base e - MAX_LAG (a gap above it), then K - MAX_LAG - 1 later answers arrive first:
+        the edge still holds every entry the late answer names."""
+        edge, host = pair()
+        for i in range(history.ENTRIES + 1):
+            roundtrip(self, edge, host, sync_request("s" + str(i)), sync_body(i % 5))
+        g = history.ENTRIES + 1
+        msg, ex = encode_request(sync_request("gap"), edge)
+        respond(host, decode_request(msg, host), sync_body(1))  # entry g: lost
+        pending = []
+        for i in range(history.MAX_LAG - 1):
+            msg, ex = encode_request(sync_request("q" + str(i)), edge)
+            pending.append((respond(host, decode_request(msg, host), sync_body(i % 5)), ex, i))
+        msg, ex = encode_request(sync_request("late"), edge)
+        late = respond(host, decode_request(msg, host), sync_body(2))
+        self.assertEqual(entry(late), (g + history.MAX_LAG, g))
+        more = []
+        for i in range(history.ENTRIES - history.MAX_LAG - 1):  # answers after the late one
+            m2, ex2 = encode_request(sync_request("m" + str(i)), edge)
+            more.append((respond(host, decode_request(m2, host), sync_body(3)), ex2))
+        for rmsg, ex2 in more:  # they overtake it
+            decode_response(rmsg, edge, ex2)
+        out = decode_response(late, edge, ex)
+        self.assertEqual(jsontext.loads(out.body), jsontext.loads(sync_body(2)))
 
     def test_a_redefined_entry_is_refused(self):
         edge, host = pair()

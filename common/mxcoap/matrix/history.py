@@ -17,7 +17,7 @@ retransmission and reordering never leave the two sides with different dictionar
 - The edge stores each entry it receives and lists its number in Mx-Ack on its next requests
   until one of them gets a 2.xx answer (the rule interning uses, session.py); it may delay that
   while the acknowledgement would cost more than it brings (request.py).
-- Response e is compressed against base n (e - K <= n <= e, or n = 0): the entries n-K .. n-1
+- Response e is compressed against base n (e - MAX_LAG <= n <= e, or n = 0): the entries n-K .. n-1
   (those that exist), all acknowledged, concatenated in order; the last W bytes of that follow
   the map set's dictionary. n = 0 means no history. Mx-History says e and, when n != e, e - n.
 - Both sides keep the newest KEEP entries (by number, each cut to its last ENTRY_MAX bytes). An
@@ -31,7 +31,8 @@ from mxcoap.matrix.errors import MatrixDecodeError
 
 ENTRIES = const(16)  # K: the entries one response may use
 WINDOW = const(8192)  # W: the bytes of history a dictionary holds
-KEEP = const(32)  # entries each side keeps (2K: room for responses that overtake each other)
+MAX_LAG = const(8)  # a base is at most this many entries below the response's own number
+KEEP = const(32)  # entries each side keeps: 2K, so an answer survives K - MAX_LAG overtakers
 ENTRY_MAX = const(4096)  # bytes of an entry kept (its last ones)
 BUDGET = const(32768)  # bytes of entries the edge holds at most (its choice: item 5 below)
 MAX_ACKS = const(16)  # entry numbers one Mx-Ack carries (the newest)
@@ -107,10 +108,12 @@ class HistoryEncoder:
         self.acked = set()
 
     def base(self, e):
-        """The largest n <= e (n >= e - K) whose entries n-K .. n-1 are all acknowledged."""
+        """The largest n <= e (n >= e - MAX_LAG) whose entries n-K .. n-1 are all acknowledged.
+        The lag bound keeps every entry it names held by the edge even when up to K - MAX_LAG
+        later answers overtake this one (the edge keeps the newest 2K)."""
         n = e
-        lo = e - ENTRIES if e > ENTRIES else 0
-        while n > lo:
+        lo = e - MAX_LAG if e > MAX_LAG else 0
+        while n >= lo and n > 0:
             first = n - ENTRIES if n > ENTRIES else 0
             missing = -1
             for i in range(n - 1, first - 1, -1):
@@ -200,8 +203,8 @@ def decode_option(value):
         raise MatrixDecodeError("empty Mx-History")
     e = nums[0]
     d = nums[1] if len(nums) > 1 else 0
-    # d == e is base 0 (no history); otherwise the base is at most K entries back.
-    if e > MAX_ENTRY_NUMBER or d > e or (d > ENTRIES and d != e) or (len(nums) > 1 and d == 0):
+    # d == e is base 0 (no history); otherwise the base is at most MAX_LAG entries back.
+    if e > MAX_ENTRY_NUMBER or d > e or (d > MAX_LAG and d != e) or (len(nums) > 1 and d == 0):
         raise MatrixDecodeError("Mx-History out of range")
     return e, e - d
 
