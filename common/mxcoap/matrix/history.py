@@ -26,6 +26,7 @@ retransmission and reordering never leave the two sides with different dictionar
   error, never a guess.
 """
 
+from mxcoap import cbor
 from mxcoap.compat import const
 from mxcoap.matrix.errors import MatrixDecodeError
 
@@ -60,19 +61,10 @@ def _join(entries, n):
     return _tail(b"".join(parts))
 
 
-def _uint(n):
-    """CBOR head of major type 0 (RFC 8949 §3.1), the form Mx-History and Mx-Ack use."""
-    if n < 24:
-        return bytes((n,))
-    if n < 0x100:
-        return bytes((24, n))
-    if n < 0x10000:
-        return bytes((25, n >> 8, n & 0xFF))
-    return bytes((26, n >> 24, (n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF))
-
-
 def encode_uints(values):
-    return b"".join(_uint(v) for v in values)
+    """CBOR unsigned integers (RFC 8949 §3.1, shortest form), the form Mx-History and Mx-Ack
+    use: cbor.dumps writes them."""
+    return b"".join(cbor.dumps(v) for v in values)
 
 
 def decode_uints(data, limit):
@@ -193,7 +185,7 @@ class HistoryDecoder:
 
 
 def encode_option(e, n):
-    return _uint(e) + (_uint(e - n) if n != e else b"")
+    return encode_uints((e, e - n) if n != e else (e,))
 
 
 def decode_option(value):
